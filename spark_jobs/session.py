@@ -1,0 +1,244 @@
+"""Where every SparkSession of the product comes from.
+
+Two ways in:
+
+* ``spark-submit`` (a cluster, EMR, Databricks): the cluster already decided master, jars and
+  memory; :func:`get_session` with ``local=False`` only adds what the product itself needs
+  (UTC session time zone, non-ANSI casts, quiet logs) and never overrides the cluster.
+* the ``spark-jobs`` console script and the tests: a local session built from
+  ``conf/spark-defaults.conf`` plus the JVM extras that ``make jars`` resolved from
+  ``conf/jars/pom.xml`` (spark-avro, Delta Lake, hadoop-aws). Missing extras are announced,
+  not fatal: each feature that needs one says so when it is used.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from pyspark.sql import SparkSession
+
+log = logging.getLogger(__name__)
+
+#: Settings every session of ours carries, on any cluster: results must not depend on the
+#: cluster's time zone, and Wrangle semantics turn bad values into missing ones, never errors.
+PRODUCT_RUNTIME_CONF: dict[str, str] = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.ansi.enabled": "false",
+}
+
+DELTA_CONF: dict[str, str] = {
+    "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+    "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+}
+
+#: Class names that tell whether a JVM extra is on the classpath.
+JVM_EXTRA_CLASSES: dict[str, str] = {
+    "spark-avro": "org.apache.spark.sql.avro.AvroFileFormat",
+    "delta-spark": "io.delta.tables.DeltaTable",
+    "hadoop-aws": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+}
+
+
+def spark_line() -> str:
+    """The ``major.minor`` of the installed pyspark, which picks the jar set (``spark-4.0``)."""
+    import pyspark
+
+    return ".".join(pyspark.__version__.split(".")[:2])
+
+
+def repo_root() -> Path:
+    """The checkout this package runs from (meaningful in a development install only)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def find_jvm_extras() -> list[str]:
+    """Jar paths resolved by ``make jars`` for the installed Spark line, or ``[]``.
+
+    Looked up in ``$SPARK_JOBS_CLASSPATH`` (a classpath file), then ``./.jars/`` and the
+    checkout's ``.jars/``. Never downloads anything.
+    """
+    candidates = []
+    env = os.environ.get("SPARK_JOBS_CLASSPATH")
+    if env:
+        candidates.append(Path(env))
+    name = f"spark-{spark_line()}.classpath"
+    candidates += [Path.cwd() / ".jars" / name, repo_root() / ".jars" / name]
+    for path in candidates:
+        if path.is_file():
+            jars = [j for j in path.read_text().strip().split(os.pathsep) if j]
+            missing = [j for j in jars if not Path(j).is_file()]
+            if missing:
+                log.warning("classpath file %s lists missing jars: %s", path, ", ".join(missing))
+                continue
+            return jars
+    return []
+
+
+def log4j_config() -> Path | None:
+    """conf/log4j2.properties of the working directory or the checkout, if there is one."""
+    for folder in (Path.cwd() / "conf", repo_root() / "conf"):
+        if (folder / "log4j2.properties").is_file():
+            return folder / "log4j2.properties"
+    return None
+
+
+def read_properties(path: Path) -> dict[str, str]:
+    """Parse a ``spark-defaults.conf`` style file: ``key  value`` per line, ``#`` comments."""
+    props: dict[str, str] = {}
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, _, value = line.partition(" ")
+        if not _:
+            key, _, value = line.partition("\t")
+        props[key.strip()] = value.strip()
+    return props
+
+
+#: where a local session keeps its embedded Hive metastore and warehouse, under the job store
+HIVE_DIR_NAME = "hive"
+
+
+def default_hive_dir(job_store: str) -> Path:
+    """The embedded Hive metastore's directory of local sessions: ``<job store>/hive``.
+
+    ``run`` and ``publish`` use the same one, so a table published from one job store is found
+    again by the next publish. A job store that is not on the local disk (``hdfs://``, ``s3a://``)
+    cannot hold a Derby database: then ``./.spark_jobs/hive`` is used.
+    """
+    parsed = urlparse(job_store)
+    if not parsed.scheme:
+        local = Path(job_store)
+    elif parsed.scheme == "file":
+        local = Path(parsed.path)
+    else:
+        local = Path(".spark_jobs")
+    return (local / HIVE_DIR_NAME).absolute()
+
+
+@dataclass
+class LocalSessionSettings:
+    """What a local session is built from; tests and the CLI differ only in these values."""
+
+    app_name: str = "spark-jobs"
+    master: str | None = None
+    conf_file: Path | None = None
+    hive: bool = False
+    #: where the embedded Derby metastore and the warehouse live (Hive support only)
+    metastore_dir: Path | None = None
+    warehouse_dir: Path | None = None
+    extra_conf: Mapping[str, str] = field(default_factory=dict)
+    jars: list[str] | None = None  # None: find_jvm_extras()
+
+
+def local_session_conf(settings: LocalSessionSettings) -> dict[str, str]:
+    """The complete Spark configuration for a local session, as a plain dict (testable)."""
+    java_options = "-Dderby.stream.error.file=/dev/null"
+    log4j = log4j_config()
+    if log4j is not None:
+        java_options += f" -Dlog4j.configurationFile={log4j.as_uri()}"
+    conf: dict[str, str] = {
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.shuffle.partitions": "8",
+        "spark.driver.extraJavaOptions": java_options,
+    }
+    conf_file = settings.conf_file
+    if conf_file is None and (Path.cwd() / "conf" / "spark-defaults.conf").is_file():
+        conf_file = Path.cwd() / "conf" / "spark-defaults.conf"
+    if conf_file is not None:
+        conf.update(read_properties(conf_file))
+    conf.setdefault("spark.master", "local[*]")
+    if settings.master:
+        conf["spark.master"] = settings.master
+    jars = find_jvm_extras() if settings.jars is None else settings.jars
+    if jars:
+        conf["spark.jars"] = ",".join(jars)
+        if any("delta-spark" in Path(j).name for j in jars):
+            conf.update(DELTA_CONF)
+    if settings.hive:
+        conf["spark.sql.catalogImplementation"] = "hive"
+        if settings.metastore_dir is not None:
+            url = f"jdbc:derby:;databaseName={settings.metastore_dir / 'metastore_db'};create=true"
+            conf["spark.hadoop.javax.jdo.option.ConnectionURL"] = url
+        if settings.warehouse_dir is not None:
+            conf["spark.sql.warehouse.dir"] = str(settings.warehouse_dir)
+    conf.update(PRODUCT_RUNTIME_CONF)
+    conf.update(settings.extra_conf)
+    return conf
+
+
+def build_local_session(settings: LocalSessionSettings) -> SparkSession:
+    """Start (or join) a local SparkSession configured by :func:`local_session_conf`."""
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName(settings.app_name)
+    for key, value in local_session_conf(settings).items():
+        builder = builder.config(key, value)
+    if settings.hive:
+        builder = builder.enableHiveSupport()
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    announce_jvm_extras(spark)
+    return spark
+
+
+def get_submitted_session(
+    app_name: str, *, hive: bool = False, extra_conf: Mapping[str, str] | None = None
+) -> SparkSession:
+    """The session of a ``spark-submit`` run: the cluster's configuration, plus ours at runtime.
+
+    ``extra_conf`` is what the job itself must decide before the session starts (a publish
+    connection's Hive metastore); everything else stays the cluster's.
+    """
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName(app_name)
+    for key, value in (extra_conf or {}).items():
+        builder = builder.config(key, value)
+    if hive:
+        builder = builder.enableHiveSupport()
+    spark = builder.getOrCreate()
+    for key, value in PRODUCT_RUNTIME_CONF.items():
+        spark.conf.set(key, value)
+    spark.conf.set("spark.ui.showConsoleProgress", "false")
+    announce_jvm_extras(spark)
+    return spark
+
+
+def has_jvm_class(spark: SparkSession, class_name: str) -> bool:
+    """Whether a class can be loaded by Spark's driver (the test for an optional jar)."""
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    try:
+        loader = jvm.org.apache.spark.util.Utils.getContextOrSparkClassLoader()
+        jvm.java.lang.Class.forName(class_name, False, loader)
+        return True
+    except Exception:
+        return False
+
+
+def jvm_extras_available(spark: SparkSession) -> dict[str, bool]:
+    """Which of the JVM extras (spark-avro, delta-spark, hadoop-aws) this session can use."""
+    cache = getattr(spark, "_spark_jobs_extras", None)
+    if cache is None:
+        cache = {name: has_jvm_class(spark, cls) for name, cls in JVM_EXTRA_CLASSES.items()}
+        spark._spark_jobs_extras = cache  # type: ignore[attr-defined]
+    return dict(cache)
+
+
+def announce_jvm_extras(spark: SparkSession) -> None:
+    """Log once which optional JVM extras are present and what falls back when one is not."""
+    extras = jvm_extras_available(spark)
+    missing = [name for name, ok in extras.items() if not ok]
+    if missing:
+        log.info(
+            "JVM extras not on the classpath: %s (run `make jars`; avro output falls back to "
+            "fastavro, delta and s3a outputs are unavailable)",
+            ", ".join(missing),
+        )
