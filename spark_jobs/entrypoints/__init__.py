@@ -1,0 +1,1 @@
+"""What spark-submit runs. Each module only wires arguments to the runner or the publisher."""

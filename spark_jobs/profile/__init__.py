@@ -1,0 +1,1 @@
+"""profile stage (see docs/architecture.md)."""

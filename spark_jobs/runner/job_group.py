@@ -1,0 +1,426 @@
+"""Run a planned job group: read sources, run every recipe of the job graph, write the outputs.
+
+The jobs of a job group, as the API lists them (``jobs.data``, ``jobGraph``):
+
+* one ``wrangle`` job per wrangled dataset of the job graph (the target and every dataset it
+  depends on), edges following the dependencies;
+* one ``filewriter`` job writing every writeSettings entry of the target (edge from the target's
+  wrangle job); its outputs are committed together, only when all of them were written;
+* one ``profile`` job when ``overrides.profiler`` is true (edge from the target's wrangle job).
+
+Spark runs the whole graph as one plan per output, so the wrangle jobs run while the outputs are
+written; each one's row count is observed in that same pass (``DataFrame.observe``), with no
+extra Spark job. A dataset used by more than one consumer is computed once (persisted).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any
+
+from pyspark import StorageLevel
+from pyspark.sql import Observation
+from pyspark.sql import functions as F
+
+from spark_jobs import metadata_columns
+from spark_jobs.errors import JobCanceledError, SparkJobsError, UserError
+from spark_jobs.io.outputs import CommittedOutput, OutputCommitter
+from spark_jobs.io.sources import read_dataset
+from spark_jobs.recipe import DatasetReference, apply_recipe
+from spark_jobs.recipe.types import infer_types, to_physical
+from spark_jobs.runner.plan import DatasetKey, JobPlan
+from spark_jobs.runner.progress import StageProgress
+from spark_jobs.runner.result import (
+    DatasetRecord,
+    Edge,
+    ErrorRecord,
+    FileRecord,
+    JobGraph,
+    JobGroupResult,
+    JobRecord,
+    OutputRecord,
+)
+from spark_jobs.runner.sources import result_fields
+from spark_jobs.runner.store import JobStore
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+log = logging.getLogger(__name__)
+
+#: formats that store typed values: columns typed by the recipe engine are cast to their Spark type
+#: (CSV keeps every value as it was imported, mismatched ones included)
+TYPED_FORMATS = frozenset({"json", "avro", "pqt", "delta"})
+OBSERVATION_WAIT_SECONDS = 10.0
+
+
+def error_record(exc: BaseException) -> ErrorRecord:
+    if isinstance(exc, SparkJobsError):
+        data = exc.to_json()
+        details = {k: v for k, v in data.items() if k not in ("code", "message")}
+        return ErrorRecord(code=str(data["code"]), message=str(data["message"]), details=details)
+    return ErrorRecord(
+        code="INTERNAL_ERROR", message=f"{type(exc).__name__}: {exc}".splitlines()[0][:1000]
+    )
+
+
+def create_job_group(plan: JobPlan, store: JobStore) -> JobGroupResult:
+    """Allocate ids and record the job group as Created; nothing runs yet."""
+    spec = plan.spec
+    group_id = store.new_job_group_id()
+    jobs: list[JobRecord] = []
+    wrangle_job_of: dict[int, int] = {}
+    for dataset_plan in plan.order:
+        job = JobRecord(
+            id=store.new_job_id(),
+            type="wrangle",
+            wrangledDataset=DatasetRecord(
+                id=dataset_plan.dataset.id, name=dataset_plan.dataset.name
+            ),
+        )
+        wrangle_job_of[dataset_plan.dataset.id] = job.id
+        jobs.append(job)
+    edges = [
+        Edge(source=wrangle_job_of[a], target=wrangle_job_of[b]) for a, b in plan.dataset_edges()
+    ]
+    target_job = wrangle_job_of[plan.target.dataset.id]
+    writer = JobRecord(id=store.new_job_id(), type="filewriter")
+    jobs.append(writer)
+    edges.append(Edge(source=target_job, target=writer.id))
+    if spec.profiler:
+        profile = JobRecord(id=store.new_job_id(), type="profile")
+        jobs.append(profile)
+        edges.append(Edge(source=target_job, target=profile.id))
+    result = JobGroupResult(
+        id=group_id,
+        sessionId=str(uuid.uuid4()),
+        wrangledDataset=DatasetRecord(id=spec.target.id, name=spec.target.name),
+        execution=spec.execution,
+        profiler=spec.profiler,
+        ranfrom=spec.jobGroup.ranfrom,
+        runParameters=spec.run_parameters,
+        **result_fields(plan),
+        jobs=jobs,
+        jobGraph=JobGraph(vertices=[j.id for j in jobs], edges=_dedupe(edges)),
+        host=socket.gethostname(),
+        pid=os.getpid(),
+    )
+    store.save(result)
+    store.save_document(
+        group_id, "spec.json", spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+    )
+    return result
+
+
+def _dedupe(edges: list[Edge]) -> list[Edge]:
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for edge in edges:
+        if (edge.source, edge.target) not in seen:
+            seen.add((edge.source, edge.target))
+            out.append(edge)
+    return out
+
+
+class Cancellation:
+    """Turns SIGTERM / SIGINT into a clean cancel: Spark jobs stopped, staging removed, status Canceled."""
+
+    def __init__(self, spark: SparkSession) -> None:
+        self.spark = spark
+        self.requested = threading.Event()
+        self.signal_name = ""
+        self._previous: dict[signal.Signals, Any] = {}
+
+    def _handler(self, signum: int, frame: object) -> None:
+        # A signal handler runs in the main thread, possibly in the middle of a py4j call: calling
+        # into the JVM from here would reuse that connection. Another thread has its own.
+        self.signal_name = signal.Signals(signum).name
+        self.requested.set()
+        threading.Thread(
+            target=self._cancel_spark_jobs, name="spark-jobs-cancel", daemon=True
+        ).start()
+
+    def _cancel_spark_jobs(self) -> None:
+        try:
+            self.spark.sparkContext.cancelAllJobs()
+        except Exception:
+            pass
+
+    def check(self) -> None:
+        if self.requested.is_set():
+            raise JobCanceledError(f"job group canceled by {self.signal_name}")
+
+    @contextmanager
+    def installed(self) -> Iterator[Cancellation]:
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            self._previous[sig] = signal.signal(sig, self._handler)
+        try:
+            yield self
+        finally:
+            for sig, handler in self._previous.items():
+                signal.signal(sig, handler)
+
+
+@dataclass
+class _Observed:
+    df: DataFrame
+    observation: Observation
+    consumers: int = 0
+
+
+@dataclass
+class RunContext:
+    spark: SparkSession
+    plan: JobPlan
+    store: JobStore
+    result: JobGroupResult
+    cancel: Cancellation
+    frames: dict[int, _Observed] = field(default_factory=dict)
+    persisted: list[DataFrame] = field(default_factory=list)
+
+    def save(self) -> None:
+        self.result.refresh_status()
+        self.store.save(self.result)
+
+
+ProfileRunner = Callable[["SparkSession", "DataFrame", JobGroupResult, JobStore], dict[str, Any]]
+
+
+def run_job_group(
+    spark: SparkSession,
+    plan: JobPlan,
+    store: JobStore,
+    result: JobGroupResult,
+    *,
+    profile_runner: ProfileRunner | None = None,
+    progress: IO[str] | None = None,
+) -> JobGroupResult:
+    """Run every job of ``result`` (created by :func:`create_job_group`) and record how it went.
+
+    Never raises for a failed job: the failure is in the result (status Failed / Canceled, with
+    the error) and the caller maps it to an exit code. Old outputs survive any failure.
+    """
+    from spark_jobs import __version__
+
+    result.sparkVersion = spark.version
+    result.sparkMaster = spark.sparkContext.master
+    result.sparkApplicationId = spark.sparkContext.applicationId
+    result.startedAt = result.createdAt
+    for job in result.jobs:
+        job.status = "Pending"
+    cancel = Cancellation(spark)
+    ctx = RunContext(spark=spark, plan=plan, store=store, result=result, cancel=cancel)
+    ctx.save()
+    spark.sparkContext.setJobGroup(
+        f"spark-jobs-{result.id}", f"spark_jobs {__version__} job group {result.id}", True
+    )
+    started = time.monotonic()
+    try:
+        with cancel.installed(), _progress(spark, progress):
+            _run(ctx, profile_runner)
+    finally:
+        for df in ctx.persisted:
+            try:
+                df.unpersist()
+            except Exception:
+                pass
+        result.finishedAt = _now()
+        result.durationMs = int((time.monotonic() - started) * 1000)
+        ctx.save()
+    return result
+
+
+def _now() -> str:
+    from spark_jobs.runner.result import now
+
+    return now()
+
+
+@contextmanager
+def _progress(spark: SparkSession, stream: IO[str] | None) -> Iterator[None]:
+    """Stage progress lines on ``stream`` (none when it is None)."""
+    if stream is None:
+        yield
+        return
+    with StageProgress(spark, stream=stream):
+        yield
+
+
+def _fail_open_jobs(
+    result: JobGroupResult, exc: BaseException, failed_job: JobRecord | None
+) -> None:
+    status = "Canceled" if isinstance(exc, JobCanceledError) else "Failed"
+    record = error_record(exc)
+    if failed_job is not None:
+        failed_job.finish(status, record)  # type: ignore[arg-type]
+    for job in result.jobs:
+        if job.status not in ("Complete", "Failed", "Canceled"):
+            job.finish("Canceled" if job is not failed_job else status)  # type: ignore[arg-type]
+    result.errors.append(record)
+
+
+def _run(ctx: RunContext, profile_runner: ProfileRunner | None) -> None:
+    result, plan = ctx.result, ctx.plan
+    wrangle_jobs = {j.wrangledDataset.id: j for j in result.jobs_of("wrangle") if j.wrangledDataset}
+    writer_job = result.jobs_of("filewriter")[0]
+    current: JobRecord | None = None
+    committer = OutputCommitter(ctx.spark, result.id)
+    try:
+        # 1. compile the graph: every recipe against its input's schema (no data read yet)
+        consumers = _consumer_counts(plan)
+        sources: dict[int, DataFrame] = {}
+        for dataset_plan in plan.order:
+            ctx.cancel.check()
+            current = wrangle_jobs[dataset_plan.dataset.id]
+            current.start()
+            ctx.save()
+            df = _input_frame(ctx, dataset_plan.input, sources)
+
+            def resolve(ref: DatasetReference, _plan: Any = dataset_plan) -> DataFrame:
+                return _input_frame(ctx, _plan.references[ref], sources)
+
+            df = apply_recipe(
+                df, dataset_plan.recipe, resolve=resolve, dataset=dataset_plan.dataset.name
+            )
+            observation = Observation(f"rows_{result.id}_{dataset_plan.dataset.id}")
+            observed = df.observe(observation, F.count(F.lit(1)).alias("rows"))
+            n_consumers = consumers.get(dataset_plan.dataset.id, 0)
+            if n_consumers > 1:
+                observed = observed.persist(StorageLevel.MEMORY_AND_DISK)
+                ctx.persisted.append(observed)
+            ctx.frames[dataset_plan.dataset.id] = _Observed(observed, observation, n_consumers)
+        current = None
+
+        target = ctx.frames[plan.target.dataset.id].df
+        visible = [c for c in target.columns if not metadata_columns.is_hidden(c)]
+        target = target.select(*[F.col(f"`{c}`") for c in visible])
+
+        # 2. write every output into staging, then commit them all
+        current = writer_job
+        writer_job.start()
+        ctx.save()
+        settings = plan.outputs
+        for index, setting in enumerate(settings):
+            ctx.cancel.check()
+            frame = to_physical(target) if setting.format in TYPED_FORMATS else target
+            ctx.spark.sparkContext.setJobDescription(
+                f"output {index}: {setting.format} -> {setting.path}"
+            )
+            committer.stage(frame, setting, index)
+        ctx.cancel.check()
+        committed = committer.commit()
+        ctx.spark.sparkContext.setJobDescription(None)  # type: ignore[arg-type]
+
+        rows = _observed_rows(ctx)
+        target_rows = rows.get(plan.target.dataset.id)
+        writer_job.outputs = [_output_record(c, target_rows) for c in committed]
+        writer_job.rowCount = target_rows
+        for dataset_id, job in wrangle_jobs.items():
+            job.rowCount = rows.get(dataset_id)
+            job.finish("Complete")
+        writer_job.finish("Complete")
+        current = None
+        ctx.save()
+    except BaseException as exc:
+        committer.abort()
+        if isinstance(exc, KeyboardInterrupt):
+            exc = JobCanceledError("job group canceled by SIGINT")
+        if ctx.cancel.requested.is_set() and not isinstance(exc, JobCanceledError):
+            exc = JobCanceledError(f"job group canceled by {ctx.cancel.signal_name}")
+        _fail_open_jobs(result, exc, current)
+        ctx.save()
+        if not isinstance(exc, Exception | JobCanceledError):
+            raise
+        if not isinstance(exc, SparkJobsError):
+            log.error("job group %s failed", result.id, exc_info=exc)
+        return
+
+    # 3. the profile, after the outputs: its failure never touches them
+    profile_jobs = result.jobs_of("profile")
+    if profile_jobs:
+        job = profile_jobs[0]
+        job.start()
+        ctx.save()
+        try:
+            if profile_runner is None:
+                raise UserError("visual profiling is not available in this build")
+            job.details = profile_runner(ctx.spark, target, result, ctx.store)
+            job.rowCount = target_rows
+            job.finish("Complete")
+        except Exception as exc:
+            job.finish("Failed", error_record(exc))
+            result.errors.append(error_record(exc))
+        ctx.save()
+
+
+def _consumer_counts(plan: JobPlan) -> dict[int, int]:
+    """How many times each wrangled dataset's frame is read: by later datasets, and by the outputs
+    and the profile for the target."""
+    counts: dict[int, int] = {}
+    for dataset_plan in plan.order:
+        for key in [dataset_plan.input, *dataset_plan.references.values()]:
+            if key.kind == "wrangled":
+                counts[key.id] = counts.get(key.id, 0) + 1
+    target = plan.target.dataset.id
+    counts[target] = counts.get(target, 0) + len(plan.outputs) + (1 if plan.spec.profiler else 0)
+    return counts
+
+
+def _input_frame(ctx: RunContext, key: DatasetKey, sources: dict[int, DataFrame]) -> DataFrame:
+    if key.kind == "wrangled":
+        return ctx.frames[key.id].df
+    if key.id not in sources:
+        dataset = ctx.plan.imported[key.id]
+        df = read_dataset(
+            ctx.spark,
+            dataset,
+            uris=ctx.plan.source_uris.get(key.id),
+            metadata=ctx.plan.metadata_by_source.get(key.id, set()),
+        )
+        sources[key.id] = infer_types(df)
+    return sources[key.id]
+
+
+def _observed_rows(ctx: RunContext) -> dict[int, int | None]:
+    """Row counts observed while the outputs were written (None where Spark never ran the plan)."""
+    deadline = time.monotonic() + OBSERVATION_WAIT_SECONDS
+    out: dict[int, int | None] = {}
+    for dataset_id, observed in ctx.frames.items():
+        jo = observed.observation._jo
+        while jo is not None and not jo.future().isCompleted() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if jo is not None and jo.future().isCompleted():
+            out[dataset_id] = int(observed.observation.get["rows"])
+        else:
+            out[dataset_id] = None
+    return out
+
+
+def _output_record(output: CommittedOutput, rows: int | None) -> OutputRecord:
+    return OutputRecord(
+        index=output.index,
+        path=output.path,
+        requestedPath=output.requested_path,
+        action=output.action,
+        format=output.format,
+        compression=output.compression,
+        asSingleFile=output.single_file,
+        writer=output.writer,
+        rowCount=rows,
+        bytes=output.bytes,
+        files=[FileRecord(path=f.path, bytes=f.size) for f in output.files],
+        renamedColumns=output.renamed_columns,
+        jsonEncodedColumns=output.json_encoded_columns,
+    )
