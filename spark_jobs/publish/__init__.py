@@ -1,0 +1,31 @@
+"""publish stage (see docs/architecture.md and docs/publish.md).
+
+Public surface: :func:`publish_command` (what the entrypoints call), :func:`load_publish_request`,
+:class:`PublishHooks`, :func:`publisher_for`, the Hive publisher in :mod:`spark_jobs.publish.hive`,
+and the pieces every target shares: :mod:`~spark_jobs.publish.actions`,
+:mod:`~spark_jobs.publish.identifiers`, :mod:`~spark_jobs.publish.schema`,
+:mod:`~spark_jobs.publish.source`.
+"""
+
+from __future__ import annotations
+
+from spark_jobs.publish.actions import PublishOutcome
+from spark_jobs.publish.base import PublishHooks, publisher_for
+from spark_jobs.publish.command import (
+    DEFAULT_CONNECTIONS,
+    PublishRequest,
+    load_publish_request,
+    publish_command,
+)
+from spark_jobs.publish.source import PublishSource
+
+__all__ = [
+    "DEFAULT_CONNECTIONS",
+    "PublishHooks",
+    "PublishOutcome",
+    "PublishRequest",
+    "PublishSource",
+    "load_publish_request",
+    "publish_command",
+    "publisher_for",
+]

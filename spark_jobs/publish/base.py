@@ -1,0 +1,111 @@
+"""What every target's publisher provides, and how a connection finds its publisher.
+
+A publisher is made for one request (connection, body, the results to load). ``prepare()``
+checks everything it can against the target without changing it (database, table, schema) and
+raises a UserError (exit 2, nothing recorded); ``run()`` does the work and returns what it did,
+or raises (the publish job is then Failed, exit 1). Adding a target: a connection model in
+``spark_jobs.spec.connections.CONNECTION_TYPES`` and a publisher class here in
+:func:`publisher_for`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Protocol
+
+from spark_jobs.errors import Problem, PublishError, SparkJobsError
+from spark_jobs.publish.actions import PublishOutcome
+from spark_jobs.publish.source import PublishSource
+from spark_jobs.spec.connections import ConnectionBase
+from spark_jobs.spec.publish import PublishBody
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class PublishHooks:
+    """Seams for tests: the clock that names new tables, and a call before each named step.
+
+    ``before_step(name)`` may raise to simulate a failure at that point of the publish (the step
+    names are listed in docs/publish.md).
+    """
+
+    before_step: Callable[[str], None] | None = None
+    now: Callable[[], datetime] = field(default=_utc_now)
+
+    def step(self, name: str) -> None:
+        if self.before_step is not None:
+            self.before_step(name)
+
+
+def error_summary(exc: BaseException) -> str:
+    """The first meaningful line of an exception (Spark's carry whole JVM stack traces)."""
+    if isinstance(exc, SparkJobsError):
+        return exc.message
+    text = str(exc).strip()
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith(
+            ("An error occurred while calling", "py4j", "JVM stacktrace")
+        ):
+            return line[:500]
+    return type(exc).__name__
+
+
+class Publisher(Protocol):
+    def prepare(self) -> None: ...
+    def run(self) -> PublishOutcome: ...
+
+
+class PublisherType(Protocol):
+    """The class of a target's publisher."""
+
+    @property
+    def target(self) -> str:
+        """The target's name for messages (``Hive``)."""
+        ...
+
+    @property
+    def input_formats(self) -> frozenset[str]:
+        """The inputFormats the target can be loaded from."""
+        ...
+
+    def body_problems(self, document: Mapping[str, Any]) -> list[Problem]:
+        """The target's rules for a raw publish body (formats, path, identifiers)."""
+        ...
+
+    def __call__(
+        self,
+        spark: SparkSession,
+        connection: Any,
+        body: PublishBody,
+        source: PublishSource,
+        hooks: PublishHooks,
+    ) -> Publisher: ...
+
+
+def publisher_for(connection: ConnectionBase) -> PublisherType:
+    """The publisher class of a connection's type."""
+    if connection.type == "hive":
+        from spark_jobs.publish.hive import HivePublisher
+
+        return HivePublisher
+    if connection.type == "redshift":
+        try:
+            # the package holds the SQL, staging and load parts; the publisher class joins them
+            from spark_jobs.publish.redshift import RedshiftPublisher  # type: ignore[attr-defined]
+        except ImportError:
+            raise PublishError(
+                f"connection {connection.label}: publishing to Redshift is not available in this build"
+            ) from None
+        return RedshiftPublisher
+    raise PublishError(
+        f"connection {connection.label}: no publisher for connection type {connection.type!r}"
+    )

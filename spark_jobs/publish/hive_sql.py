@@ -1,0 +1,103 @@
+"""The SQL a Hive publish runs, rendered by pure functions (unit-tested as strings).
+
+Every identifier is quoted with backticks (a backtick inside doubled); table and database names
+are validated before they get here (:mod:`spark_jobs.publish.identifiers`). Tables are Hive SerDe
+tables, ``STORED AS PARQUET`` / ``STORED AS AVRO``: the storage format is in the metastore's own
+table metadata (InputFormat, OutputFormat, SerDe), Hive and other engines sharing the metastore
+can read them, and Avro needs no spark-avro jar (Hive's AvroSerDe ships with Spark's Hive support).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pyspark.sql.types import (
+    ArrayType,
+    BinaryType,
+    BooleanType,
+    ByteType,
+    DataType,
+    DateType,
+    DecimalType,
+    DoubleType,
+    FloatType,
+    IntegerType,
+    LongType,
+    MapType,
+    ShortType,
+    StringType,
+    StructType,
+    TimestampType,
+)
+
+from spark_jobs.publish.identifiers import HIVE, TableName
+from spark_jobs.publish.schema import Column
+
+#: the Hive storage format of each inputFormat a Hive table can be loaded from
+STORED_AS = {"pqt": "PARQUET", "avro": "AVRO"}
+
+_SIMPLE: list[tuple[type[DataType], str]] = [
+    (StringType, "STRING"),
+    (LongType, "BIGINT"),
+    (IntegerType, "INT"),
+    (ShortType, "SMALLINT"),
+    (ByteType, "TINYINT"),
+    (DoubleType, "DOUBLE"),
+    (FloatType, "FLOAT"),
+    (BooleanType, "BOOLEAN"),
+    (DateType, "DATE"),
+    (TimestampType, "TIMESTAMP"),
+    (BinaryType, "BINARY"),
+]
+
+
+class UnsupportedHiveType(ValueError):
+    """A Spark type with no Hive column type (TIMESTAMP_NTZ, VOID, intervals, VARIANT)."""
+
+
+def hive_type(dtype: DataType) -> str:
+    """The Hive column type of a Spark type: ``DECIMAL(10,2)``, ``ARRAY<STRING>``, ``STRUCT<`a`: INT>``."""
+    for cls, name in _SIMPLE:
+        # exact class: TimestampNTZType is not a TimestampType, but be explicit about subclasses
+        if type(dtype) is cls:
+            return name
+    if isinstance(dtype, DecimalType):
+        return f"DECIMAL({dtype.precision},{dtype.scale})"
+    if isinstance(dtype, ArrayType):
+        return f"ARRAY<{hive_type(dtype.elementType)}>"
+    if isinstance(dtype, MapType):
+        return f"MAP<{hive_type(dtype.keyType)},{hive_type(dtype.valueType)}>"
+    if isinstance(dtype, StructType):
+        fields = ", ".join(f"{HIVE.quote(f.name)}: {hive_type(f.dataType)}" for f in dtype.fields)
+        return f"STRUCT<{fields}>"
+    raise UnsupportedHiveType(dtype.simpleString())
+
+
+def columns_of(schema: StructType) -> list[Column]:
+    """The Hive columns of a Spark schema (raises UnsupportedHiveType naming the first bad type)."""
+    return [Column(f.name, hive_type(f.dataType)) for f in schema.fields]
+
+
+def create_table_sql(table: TableName, columns: Sequence[Column], input_format: str) -> str:
+    """``CREATE TABLE `db`.`t` (`a` BIGINT, ...) STORED AS PARQUET``."""
+    definitions = ", ".join(f"{HIVE.quote(c.name)} {c.type}" for c in columns)
+    return f"CREATE TABLE {table.quoted(HIVE)} ({definitions}) STORED AS {STORED_AS[input_format]}"
+
+
+def create_table_like_sql(table: TableName, like: TableName) -> str:
+    """A new empty table with the definition (columns, storage format) of ``like``."""
+    return f"CREATE TABLE {table.quoted(HIVE)} LIKE {like.quoted(HIVE)}"
+
+
+def insert_sql(table: TableName, view: str, columns: Sequence[str]) -> str:
+    """Append the rows of temporary view ``view`` to ``table``, columns in the table's order."""
+    select = ", ".join(HIVE.quote(c) for c in columns)
+    return f"INSERT INTO TABLE {table.quoted(HIVE)} SELECT {select} FROM {HIVE.quote(view)}"
+
+
+def rename_table_sql(table: TableName, new: TableName) -> str:
+    return f"ALTER TABLE {table.quoted(HIVE)} RENAME TO {new.quoted(HIVE)}"
+
+
+def drop_table_sql(table: TableName) -> str:
+    return f"DROP TABLE IF EXISTS {table.quoted(HIVE)}"
