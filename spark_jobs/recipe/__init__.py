@@ -50,12 +50,20 @@ class Recipe:
         return list(dict.fromkeys(out))
 
     def metadata_columns(self) -> set[str]:
-        return {
-            node.name.lower()
-            for step in self.steps
-            for node in step.walk()
-            if isinstance(node, ast.ColumnRef) and node.is_metadata
-        }
+        """The hidden per-row metadata the steps read (``$filepath``, ``$sourcerownumber``)."""
+        out: set[str] = set()
+        for step in self.steps:
+            for node in step.walk():
+                if isinstance(node, ast.ColumnRef) and node.is_metadata:
+                    out.add(node.name.lower())
+                elif isinstance(node, ast.Call) and node.name.upper() in _METADATA_FUNCTIONS:
+                    out.add(_METADATA_FUNCTIONS[node.name.upper()])
+            if step.transform.lower() == "header" and step.param("sourcerownumber"):
+                out.add("$sourcerownumber")
+        return out
+
+
+_METADATA_FUNCTIONS = {"SOURCEROWNUMBER": "$sourcerownumber", "FILEPATH": "$filepath"}
 
 
 def _references(node: ast.Expr, step: int) -> list[DatasetReference]:

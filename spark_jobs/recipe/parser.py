@@ -271,6 +271,10 @@ def check_step(step: ast.Step) -> None:
         elif isinstance(node, ast.Regex):
             try:
                 regex_flags(node.flags)
+            except PatternError as exc:
+                col = node.pos.column + len(node.pattern) + 2 + exc.offset
+                raise _error(step, str(exc), ast.Pos(node.pos.line, col)) from None
+            try:
                 _check_regex(node.pattern)
             except PatternError as exc:
                 col = node.pos.column + 1 + exc.offset
