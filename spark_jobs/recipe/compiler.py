@@ -348,11 +348,15 @@ class ExprCompiler:
             return ~operand if node.op == "!" else -operand
         if isinstance(node, ast.Call):
             spec = FUNCTIONS[node.name.upper()]
-            if spec.kind != "scalar" and not getattr(ctx, "allow_" + spec.kind, False):
+            if spec.kind == "aggregate" and not ctx.allow_aggregate:
                 raise ctx.error(
-                    f"{spec.name} is an {spec.kind} function: use it in a transform that "
-                    f"groups or orders rows (derive with group:/order:, aggregate, window)",
+                    f"{spec.name} is an aggregate function: use it with group: (derive, set) "
+                    "or in the aggregate transform",
                     node,
+                )
+            if spec.kind == "window" and not ctx.allow_window:
+                raise ctx.error(
+                    f"{spec.name} is a window function: it needs an order: parameter", node
                 )
             args = [Arg(a, ctx) for a in node.args]
             return spec.fn(CallContext(ctx, node), args)
