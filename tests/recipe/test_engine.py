@@ -273,7 +273,7 @@ def test_math_logical_and_type_functions(spark: SparkSession) -> None:
     out = out.select(*names, "in", "q0")
     assert rows(out) == [
         (True, False, True, False, False, 9, 0.8, "small", "CA", 3.0, True, -7),
-        (True, True, False, False, False, None, None, None, "ZZ", 3.0, False, 0),
+        (True, True, False, False, False, None, None, "small", "ZZ", 3.0, False, 0),
         (True, True, False, True, True, None, 33.3, "big", "n/a", 3.0, None, None),
     ]
 
