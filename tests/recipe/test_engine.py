@@ -392,14 +392,18 @@ def test_no_python_udf_in_function_library(spark: SparkSession) -> None:
     of them once, and its physical plan has no Python evaluation node."""
     from spark_jobs.recipe.registry import FUNCTIONS
 
-    df = spark.createDataFrame(
-        [("a", "1", 2.0, "/f.csv", 1)],
-        "s string, n string, d double, __sj_filepath string, __sj_sourcerownumber long",
+    df = spark.sql(
+        "SELECT 'a' s, '1' n, 2.0D d, TIMESTAMP'2024-01-02 03:04:05' t, array('x', 'y') a, "
+        "'/f.csv' __sj_filepath, 1L __sj_sourcerownumber"
     )
     steps = []
     for name, spec in sorted(FUNCTIONS.items()):
         low = spec.arity[0]
-        if spec.kind == "aggregate":
+        if spec.example:
+            group = " group: s" if spec.kind == "aggregate" else ""
+            order = " order: d" if spec.kind == "window" else ""
+            step = f"derive value: {spec.example}{group}{order}"
+        elif spec.kind == "aggregate":
             step = f"derive value: {name}({'d' if low else ''}) group: s"
         elif spec.kind == "window":
             step = f"derive value: {name}({', '.join(['d', '1'][:low])}) order: d"
@@ -412,7 +416,7 @@ def test_no_python_udf_in_function_library(spark: SparkSession) -> None:
             step = f"derive value: {name}({', '.join(args)})"
         steps.append(f"{step} as: 'f_{name}'")
     out = run(df, steps)
-    assert len(out.columns) == 5 + len(FUNCTIONS)
+    assert len(out.columns) == 7 + len(FUNCTIONS)
     plan = out._jdf.queryExecution().executedPlan().toString()
     assert "BatchEvalPython" not in plan and "ArrowEvalPython" not in plan
     assert len(out.collect()) == 1
