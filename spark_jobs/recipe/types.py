@@ -301,11 +301,10 @@ def typed_value(column: Column, wtype: WrangleType) -> Column:
     """The value converted to ``wtype``'s Spark type; null where it is mismatched or missing."""
     name = wtype.name
     if name == "Integer":
-        text = as_text(column)
-        return F.when(text.rlike(PATTERNS["Integer"]), text.try_cast("bigint"))
+        # try_cast refuses '4.2', 'abc' and values beyond 64 bits (null), like classify
+        return as_text(column).try_cast("bigint")
     if name == "Decimal":
-        text = as_text(column)
-        return F.when(text.rlike(PATTERNS["Decimal"]), text.try_cast("double"))
+        return as_text(column).try_cast("double")
     if name == "Boolean":
         return to_boolean(column)
     if name == "Datetime":

@@ -273,7 +273,7 @@ def test_math_logical_and_type_functions(spark: SparkSession) -> None:
     out = out.select(*names, "in", "q0")
     assert rows(out) == [
         (True, False, True, False, False, 9, 0.8, "small", "CA", 3.0, True, -7),
-        (True, True, False, False, False, None, None, None, "ZZ", 3.0, False, 0),
+        (True, True, False, False, False, None, None, "small", "ZZ", 3.0, False, 0),
         (True, True, False, True, True, None, 33.3, "big", "n/a", 3.0, None, None),
     ]
 
@@ -294,6 +294,11 @@ def test_window_and_aggregate(spark: SparkSession) -> None:
     agg = run(df, ["aggregate value: SUM(amount), COUNT() group: region", "sort order: region"])
     assert agg.columns == ["region", "sum_amount", "count"]
     assert rows(agg) == [("e", 5.0, 1), ("w", 40.0, 2)]
+    piv = run(df, ["pivot col: region value: SUM(amount) group: n", "sort order: n"])
+    assert piv.columns == ["n", "sum_amount_e", "sum_amount_w"]
+    assert rows(piv) == [(1, 5.0, 10.0), (2, None, 30.0)]
+    unp = run(df, ["unpivot col: region, amount", "keep row: n == 2"])
+    assert rows(unp) == [(2, "region", "w"), (2, "amount", "30.0")]
 
 
 def test_union_join_lookup(spark: SparkSession) -> None:

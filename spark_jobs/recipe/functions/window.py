@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from pyspark.sql import Column
+from pyspark.sql import Column, Window
 from pyspark.sql import functions as F
+from pyspark.sql.window import WindowSpec
 
 from spark_jobs.recipe.compiler import Arg, CallContext
 from spark_jobs.recipe.registry import function
 
 
-def _window(ctx: CallContext):
+def _window(ctx: CallContext) -> WindowSpec:
     window = ctx.ctx.window_spec
     if window is None or not ctx.ctx.allow_window:
         raise ctx.error("needs an order: parameter")
@@ -46,7 +47,7 @@ def rollingsum(ctx: CallContext, args: list[Arg]) -> Column:
     """ROLLINGSUM(x, [before], [after]): sum over rows before..after around the current one."""
     before = int(args[1].literal) if len(args) > 1 else -1
     after = int(args[2].literal) if len(args) > 2 else 0
-    start = -before if before >= 0 else -(2**62)
+    start = -before if before >= 0 else Window.unboundedPreceding
     return F.sum(args[0].value).over(_window(ctx).rowsBetween(start, after))
 
 
@@ -54,5 +55,5 @@ def rollingsum(ctx: CallContext, args: list[Arg]) -> Column:
 def rollingaverage(ctx: CallContext, args: list[Arg]) -> Column:
     before = int(args[1].literal) if len(args) > 1 else -1
     after = int(args[2].literal) if len(args) > 2 else 0
-    start = -before if before >= 0 else -(2**62)
+    start = -before if before >= 0 else Window.unboundedPreceding
     return F.avg(args[0].value).over(_window(ctx).rowsBetween(start, after))
