@@ -59,7 +59,7 @@ def ids(spark: SparkSession, path: str, fmt: str, header: bool) -> list[int]:
     if fmt == "csv":
         reader = reader.option("header", str(header).lower()).option("inferSchema", "true")
     rows = reader.load(path).collect()
-    return sorted(int(r[0]) for r in rows)
+    return sorted(int(r["id"]) for r in rows)
 
 
 def objects(s3: MotoS3, bucket: str) -> dict[str, bytes]:
