@@ -19,8 +19,9 @@ from pyspark.sql import SparkSession
 from spark_jobs import cli
 from spark_jobs.publish import PublishHooks
 from spark_jobs.publish.redshift import STAGING_WRITER_CONF
+from spark_jobs.session import apply_s3a_settings, s3a_settings
 from tests.fixtures.redshift import COPY_ROLE, connect
-from tests.fixtures.s3 import MotoS3
+from tests.fixtures.s3 import FAKE_ENV, MotoS3
 from tests.redshift_double import RedshiftDouble
 
 pytestmark = pytest.mark.integration
@@ -490,3 +491,43 @@ def test_bad_bodies_are_refused_before_anything_runs(
     assert missing.code == 2 and "schema 'no_such_schema' does not exist" in missing.stderr
     absent = rs_publish(spark, rs_group, rs_connections, redshift_schema, "absent", "load", "json")
     assert absent.code == 2 and "does not exist (load needs it)" in absent.stderr
+
+
+def test_results_already_in_s3_are_copied_from_where_the_job_wrote_them(
+    spark: SparkSession,
+    publish_home: Path,
+    orders_parquet: Path,
+    rs_connections: Path,
+    redshift: RedshiftDouble,
+    redshift_schema: str,
+    s3_server: MotoS3,
+    s3_bucket: str,
+) -> None:
+    """A job that wrote its csv to s3:// (S3A): the manifest lists the job's own objects, COPY
+    reads them there, and only the manifest is removed afterwards."""
+    apply_s3a_settings(
+        spark,
+        s3a_settings(
+            s3_server.endpoint_url,
+            region=s3_server.region,
+            bucket=s3_bucket,
+            access_key_id=FAKE_ENV["AWS_ACCESS_KEY_ID"],
+            secret_access_key=FAKE_ENV["AWS_SECRET_ACCESS_KEY"],
+        ),
+    )
+    output = {"path": f"s3://{s3_bucket}/results/orders", "action": "create", "format": "csv"}
+    store = publish_home / f"s3_store_{redshift_schema}"
+    code, group_id, err = run_job_group(
+        spark, orders_parquet, publish_home / "s3_job", store, [{**output, "header": True}]
+    )
+    assert code == 0, err
+    group = JobGroup(group_id, store, {})
+    written = s3_server.keys(s3_bucket, "results/")
+    done = rs_publish(spark, group, rs_connections, redshift_schema, "orders", "dropAndLoad", "csv")
+    assert done.code == 0, done.stderr
+    staging = publish_job(group)["staging"]
+    assert staging["path"] == "s3-output"
+    assert staging["files"] == len([k for k in written if not k.endswith("_SUCCESS")])
+    assert table_rows(redshift, f"{redshift_schema}.orders") == expected_rows()
+    assert s3_server.keys(s3_bucket, "results/") == written  # the job's output is kept
+    assert_staging_clean(s3_server, s3_bucket)
