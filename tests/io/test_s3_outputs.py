@@ -65,7 +65,8 @@ def rows_of(fmt: str, data: bytes, header: bool) -> list[int]:
     if fmt == "json":
         return [json.loads(line)["id"] for line in data.decode().splitlines() if line]
     if fmt == "avro":
-        return [int(r["id"]) for r in fastavro.reader(io.BytesIO(data))]  # type: ignore[call-overload]
+        records: list[Any] = list(fastavro.reader(io.BytesIO(data)))
+        return [int(r["id"]) for r in records]
     return [int(v) for v in pq.read_table(io.BytesIO(data)).column("id").to_pylist()]
 
 
@@ -173,7 +174,7 @@ def test_every_format_as_outputs_of_one_job_group(
     ] + [
         WriteSetting(
             path=f"{s3a}/all/one.{fmt}", action="create", format=fmt, header=True, asSingleFile=True
-        )  # type: ignore[arg-type]
+        )
         for fmt in ("csv", "json")
     ]
     for group, first, action in ((31, 0, "create"), (32, 10, "overwrite")):
