@@ -240,7 +240,11 @@ def failure_summary(exc: BaseException) -> str:
     text = str(exc).strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     first = next(
-        (line for line in lines if not line.startswith(("An error occurred while calling", "py4j"))),
+        (
+            line
+            for line in lines
+            if not line.startswith(("An error occurred while calling", "py4j"))
+        ),
         type(exc).__name__,
     )
     causes = [line.removeprefix("Caused by: ") for line in lines if line.startswith("Caused by: ")]

@@ -150,7 +150,9 @@ def test_a_later_output_failing_undoes_the_delta_versions_already_written(
     existing = tmp_path / "existing"
     write(spark, frame(spark, ROWS_A), existing, "create", 701)
     fresh = tmp_path / "fresh"
-    failing = frame(spark, ROWS_B).withColumn("name", F.raise_error(F.lit("late failure")))
+    failing = frame(spark, ROWS_B).withColumn(
+        "name", F.when(F.col("id") > 0, F.raise_error(F.lit("late failure"))).otherwise("x")
+    )
     committer = OutputCommitter(spark, 702)
     committer.stage(
         frame(spark, ROWS_B),
