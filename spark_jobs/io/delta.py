@@ -46,6 +46,8 @@ DELTA_RELEASES: dict[str, tuple[str, str]] = {
     "4.0": ("2.13", "4.0.1"),
     "3.5": ("2.12", "3.3.2"),
 }
+#: what Delta refuses in column names (without column mapping)
+INVALID_NAME_CHARACTERS = " ,;{}()\n\t="
 #: how many recent commits are searched for the one this run wrote
 HISTORY_SEARCH_DEPTH = 200
 
@@ -149,6 +151,13 @@ def schema_problems(table: StructType, frame: StructType) -> list[str]:
 
 def check_target(spark: SparkSession, df: DataFrame, path: str, action: str, index: int) -> None:
     """Before anything is written: can ``action`` write ``df`` to ``path``? Raises OutputError."""
+    bad = [f.name for f in df.schema.fields if any(c in INVALID_NAME_CHARACTERS for c in f.name)]
+    if bad:
+        raise OutputError(
+            f"output {index} (delta to {path}): Delta column names cannot hold a space or any of "
+            f"{INVALID_NAME_CHARACTERS.strip()!r}: {', '.join(repr(n) for n in bad)}; rename "
+            "them in the recipe, or write another format"
+        )
     fs = filesystem_for(path, spark)
     if action == "create" or not fs.exists(path):
         return

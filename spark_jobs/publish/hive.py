@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, get_args
 from pyspark.sql.types import ArrayType, DataType, MapType, StructType
 
 from spark_jobs.errors import JobError, Problem, PublishError, SparkJobsError
+from spark_jobs.io.delta import INVALID_NAME_CHARACTERS as DELTA_INVALID_NAME_CHARACTERS
 from spark_jobs.io.delta import require_delta
 from spark_jobs.publish.actions import (
     EXISTING_TABLE_ACTIONS,
@@ -73,8 +74,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _AVRO_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-#: what Delta refuses in column names (without column mapping)
-DELTA_INVALID_NAME_CHARACTERS = " ,;{}()\n\t="
 
 
 # --- the session a Hive connection needs --------------------------------------------------------

@@ -195,8 +195,14 @@ def test_append_refuses_a_path_that_is_not_a_delta_table_and_a_different_schema(
         committer.stage(other, WriteSetting(path=str(table), action="append", format="delta"), 1)
     assert "column id is string in the results, bigint in the table" in str(caught.value)
     assert "column extra (int) is not in the table" in str(caught.value)
+    spaced = spark.createDataFrame([(1,)], "`order id` BIGINT")
+    with pytest.raises(OutputError, match=r"Delta column names cannot hold .*'order id'"):
+        committer.stage(
+            spaced, WriteSetting(path=str(tmp_path / "new"), action="create", format="delta"), 2
+        )
     committer.abort()
     assert delta_log.commits(table) == [0]
+    assert not (tmp_path / "new").exists()
 
 
 # --- the jar -------------------------------------------------------------------------------------
