@@ -146,8 +146,8 @@ def body_problems(document: Mapping[str, Any]) -> list[Problem]:
         problems.append(
             Problem(
                 "$.inputFormat",
-                f"a Hive table is loaded from avro, pqt or delta results, not {fmt} "
-                "(csv and json are for Redshift)",
+                f"a Hive table is loaded from avro or pqt results, not {fmt} "
+                "(delta results make a Delta table; csv and json are for Redshift)",
             )
         )
     path = document.get("path")
