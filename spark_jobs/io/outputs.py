@@ -12,6 +12,10 @@ staged does :meth:`OutputCommitter.commit` move them into place:
                  group id; a single file is rewritten as old bytes + new bytes into staging and
                  then renamed over the old file (atomic on local and HDFS file systems).
 
+``delta`` outputs are not staged: Delta commits are atomic by themselves, so they are checked while
+the others are staged and written by :meth:`OutputCommitter.commit`, first (see
+:mod:`spark_jobs.io.delta`).
+
 A failed job removes its staging directories; a killed one leaves only hidden staging directories,
 which :class:`StagingJanitor` removes as soon as the driver process is gone.
 
@@ -37,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from spark_jobs.errors import MissingJarError, OutputError
-from spark_jobs.io import avro_fallback
+from spark_jobs.io import avro_fallback, delta
 from spark_jobs.io.formats import SPARK_FORMAT, prepare_for_format, writer_options
 from spark_jobs.io.fs import (
     FileInfo,
@@ -78,6 +82,8 @@ class StagedOutput:
     writer: str
     renamed_columns: dict[str, str] = field(default_factory=dict)
     json_encoded_columns: list[str] = field(default_factory=list)
+    #: a Delta output: the frame to write in the commit phase (nothing is staged for it)
+    delta_frame: DataFrame | None = None
 
 
 @dataclass
@@ -95,6 +101,8 @@ class CommittedOutput:
     files: list[FileInfo]
     renamed_columns: dict[str, str] = field(default_factory=dict)
     json_encoded_columns: list[str] = field(default_factory=list)
+    #: the table version this run wrote (format delta only)
+    delta_version: int | None = None
 
     @property
     def bytes(self) -> int:
@@ -178,6 +186,8 @@ class OutputCommitter:
     def stage(self, df: DataFrame, setting: WriteSetting, index: int) -> StagedOutput:
         """Write one output into its staging directory. Raises OutputError; nothing is committed."""
         target = normalize_uri(setting.path)
+        if setting.format == "delta":
+            return self._stage_delta(df, setting, index, target)
         fs = self._fs(target)
         staging_root = join(parent(target), STAGING_DIR_NAME)
         staging_dir = join(staging_root, f"jg{self.job_group_id}-{index}-{uuid.uuid4().hex[:8]}")
@@ -234,6 +244,32 @@ class OutputCommitter:
         self.staged.append(out)
         return out
 
+    def _stage_delta(
+        self, df: DataFrame, setting: WriteSetting, index: int, target: str
+    ) -> StagedOutput:
+        """A Delta output is only checked now; commit() writes it, as one Delta transaction."""
+        delta.require_delta(self.spark)
+        try:
+            delta.check_target(self.spark, df, target, setting.action, index)
+        except OutputError:
+            raise
+        except Exception as exc:
+            raise OutputError(
+                f"output {index} (delta to {setting.path}) could not be checked: {_short(exc)}"
+            ) from exc
+        out = StagedOutput(
+            index=index,
+            setting=setting,
+            target=target,
+            staging_dir="",
+            staged="",
+            single_file=False,
+            writer="native",
+            delta_frame=df,
+        )
+        self.staged.append(out)
+        return out
+
     @staticmethod
     def _drop_checksums(fs: FileSystem, directory: str) -> None:
         """Hadoop's local file system leaves ``.crc`` side files; they are noise in an output."""
@@ -267,13 +303,62 @@ class OutputCommitter:
     def commit(self) -> list[CommittedOutput]:
         """Move every staged output into place. Call only after all outputs staged."""
         committed = []
+        written: list[delta.DeltaCommit] = []
         try:
             self._janitor.committing()
-            for staged in self.staged:
-                committed.append(self._commit_one(staged))
+            # Delta outputs first: their writes are whole Spark jobs, the likeliest to fail, and
+            # one that fails then leaves every file output uncommitted
+            for staged in sorted(self.staged, key=lambda s: s.delta_frame is None):
+                if staged.delta_frame is not None:
+                    out, commit = self._commit_delta(staged)
+                    written.append(commit)
+                    committed.append(out)
+                else:
+                    committed.append(self._commit_one(staged))
+        except BaseException:
+            for commit in reversed(written):
+                delta.undo(self.spark, commit)
+            raise
         finally:
             self.cleanup()
-        return committed
+        return sorted(committed, key=lambda c: c.index)
+
+    def _commit_delta(self, staged: StagedOutput) -> tuple[CommittedOutput, delta.DeltaCommit]:
+        setting, target = staged.setting, staged.target
+        assert staged.delta_frame is not None
+        fs = self._fs(target)
+        final = target
+        if setting.action == "create" and fs.exists(target):
+            final = parallel_path(fs, target, self.job_group_id)
+        try:
+            commit = delta.write(
+                self.spark,
+                staged.delta_frame,
+                final,
+                setting.action,
+                tag=delta.commit_tag(self.job_group_id, staged.index),
+            )
+        except (MissingJarError, OutputError):
+            raise
+        except Exception as exc:
+            raise OutputError(
+                f"output {staged.index} (delta to {setting.path}) could not be written: "
+                f"{delta.failure_summary(exc)}; the table is as it was"
+            ) from exc
+        log.info("output %d: Delta table %s version %d", staged.index, final, commit.version)
+        out = CommittedOutput(
+            index=staged.index,
+            path=_as_uri(final),
+            requested_path=setting.path,
+            action=setting.action,
+            format=setting.format,
+            compression=setting.compression,
+            single_file=False,
+            writer=staged.writer,
+            files=[FileInfo(_as_uri(f.path), False, f.size) for f in commit.files],
+            delta_version=commit.version,
+        )
+        return out, commit
 
     def _commit_one(self, staged: StagedOutput) -> CommittedOutput:
         fs = self._fs(staged.target)
