@@ -239,7 +239,9 @@ class StandaloneCluster:
         while time.monotonic() < deadline:
             dead = [p for p in self._procs if p.poll() is not None]
             if dead:
-                raise ClusterError(f"a cluster JVM exited while waiting for {what}\n{self.log_tail()}")
+                raise ClusterError(
+                    f"a cluster JVM exited while waiting for {what}\n{self.log_tail()}"
+                )
             if ready(self.master_state()):
                 return
             time.sleep(0.5)
@@ -326,10 +328,12 @@ class StandaloneCluster:
         )
         try:
             out, err = proc.communicate(timeout=timeout)
-        except BaseException:
+        except BaseException as exc:
             os.killpg(proc.pid, signal.SIGKILL)
             out, err = proc.communicate()
-            raise ClusterError(f"spark-submit did not finish in {timeout:.0f} s\n{err[-4000:]}")
+            raise ClusterError(
+                f"spark-submit did not finish in {timeout:.0f} s\n{(out + err)[-4000:]}"
+            ) from exc
         return subprocess.CompletedProcess(command, proc.returncode, out, err)
 
 
