@@ -28,6 +28,12 @@ class StageProgress:
         running_line_seconds: float = 30.0,
     ) -> None:
         self._tracker = spark.sparkContext.statusTracker()
+        # the jobs to watch: those of the caller's job group (how Spark 3.5 files them) and those
+        # without one (how Spark 4 files them when run from a pinned Python thread)
+        self._groups: tuple[str | None, ...] = (
+            None,
+            spark.sparkContext.getLocalProperty("spark.jobGroup.id"),
+        )
         self._stream = stream or sys.stderr
         self._poll = poll_seconds
         self._running_every = running_line_seconds
@@ -41,7 +47,7 @@ class StageProgress:
         self.label = ""
 
     def __enter__(self) -> StageProgress:
-        self._known_jobs = set(self._tracker.getJobIdsForGroup(None))
+        self._known_jobs = self._job_ids()
         self._thread.start()
         return self
 
@@ -52,6 +58,12 @@ class StageProgress:
             self._poll_once(final=True)
         except Exception:
             pass
+
+    def _job_ids(self) -> set[int]:
+        ids: set[int] = set()
+        for group in set(self._groups):
+            ids.update(self._tracker.getJobIdsForGroup(group))
+        return ids
 
     def _line(self, stage_id: int, state: str) -> None:
         info = self._tracker.getStageInfo(stage_id)
@@ -68,7 +80,7 @@ class StageProgress:
     def _finished_stages(self, final: bool) -> list[int]:
         """Stages of the jobs started since we began that have finished and have no line yet."""
         finished: list[int] = []
-        for job_id in sorted(set(self._tracker.getJobIdsForGroup(None)) - self._known_jobs):
+        for job_id in sorted(self._job_ids() - self._known_jobs):
             job = self._tracker.getJobInfo(job_id)
             if job is None:
                 continue
