@@ -258,7 +258,8 @@ def get_submitted_session(
     connection's Hive metastore); everything else stays the cluster's.
     """
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = SparkSession.builder.appName(app_name)
+    # a static setting: only the builder can set it (spark.conf.set would fail on any cluster)
+    builder = SparkSession.builder.appName(app_name).config("spark.ui.showConsoleProgress", "false")
     for key, value in (extra_conf or {}).items():
         builder = builder.config(key, value)
     if hive:
@@ -266,7 +267,6 @@ def get_submitted_session(
     spark = builder.getOrCreate()
     for key, value in PRODUCT_RUNTIME_CONF.items():
         spark.conf.set(key, value)
-    spark.conf.set("spark.ui.showConsoleProgress", "false")
     announce_jvm_extras(spark)
     return spark
 
