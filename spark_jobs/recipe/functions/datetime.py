@@ -19,6 +19,7 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from spark_jobs.compat import try_cast
 from spark_jobs.recipe import ast
 from spark_jobs.recipe.compiler import Arg, CallContext
 from spark_jobs.recipe.registry import function
@@ -215,7 +216,7 @@ def unixtime(ctx: CallContext, args: list[Arg]) -> Column:
 @function("UNIXTIMEFORMAT", arity=2)
 def unixtimeformat(ctx: CallContext, args: list[Arg]) -> Column:
     """UNIXTIMEFORMAT(milliseconds, 'fmt')."""
-    millis = args[0].value.cast("string").try_cast("long")
+    millis = try_cast(args[0].value.cast("string"), "long")
     return F.date_format(F.timestamp_millis(millis), _format(ctx, args[1]))
 
 

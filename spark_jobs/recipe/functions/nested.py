@@ -29,6 +29,7 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from spark_jobs.compat import try_cast
 from spark_jobs.recipe import ast
 from spark_jobs.recipe.compiler import Arg, CallContext, StepContext
 from spark_jobs.recipe.registry import function
@@ -113,7 +114,7 @@ def _array(ctx: CallContext, arg: Arg) -> Column:
 
 
 def _index(arg: Arg) -> Column:
-    return arg.value.cast("string").try_cast("long").cast("int")
+    return try_cast(arg.value.cast("string"), "long").cast("int")
 
 
 def _element_json(ctx: CallContext, arg: Arg) -> Column:

@@ -68,7 +68,8 @@ def right(ctx: CallContext, args: list[Arg]) -> Column:
 def substring(ctx: CallContext, args: list[Arg]) -> Column:
     """SUBSTRING(text, start, end): characters from index start (0-based) up to end (exclusive)."""
     start, end = _int(ctx, args[1]), _int(ctx, args[2])
-    return F.substring(_text(args[0]), start + 1, end - start)
+    # Column.substr takes columns on every Spark line (F.substring only ints before Spark 4)
+    return _text(args[0]).substr(start + F.lit(1), end - start)
 
 
 @function("FIND", arity=(2, 4))
