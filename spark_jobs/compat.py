@@ -7,6 +7,7 @@ the same result on Spark 3.5 otherwise, so that callers never test versions them
 from __future__ import annotations
 
 from pyspark.sql import Column, SparkSession
+from pyspark.sql import functions as F
 
 from spark_jobs.errors import SparkJobsError
 
@@ -36,3 +37,16 @@ def try_cast(column: Column, type_name: str) -> Column:
         expressions.EvalMode.TRY(),
     )
     return Column(jvm.org.apache.spark.sql.Column(cast))
+
+
+def try_make_timestamp(*parts: Column) -> Column:
+    """A timestamp from its parts (year, month, day, hour, minute, second), null when they do
+    not make one.
+
+    Spark 4 has ``try_make_timestamp``; Spark 3.5's ``make_timestamp`` gives the same null for
+    invalid parts when ANSI mode is off, which every session of ours sets
+    (``spark_jobs.session.PRODUCT_RUNTIME_CONF``).
+    """
+    if hasattr(F, "try_make_timestamp"):
+        return F.call_function("try_make_timestamp", *parts)
+    return F.call_function("make_timestamp", *parts)

@@ -19,7 +19,7 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from spark_jobs.compat import try_cast
+from spark_jobs.compat import try_cast, try_make_timestamp
 from spark_jobs.recipe import ast
 from spark_jobs.recipe.compiler import Arg, CallContext
 from spark_jobs.recipe.registry import function
@@ -158,13 +158,13 @@ def date(ctx: CallContext, args: list[Arg]) -> Column:
 def datetime_(ctx: CallContext, args: list[Arg]) -> Column:
     """DATETIME(year, month, day, hour, minute, second): a Datetime."""
     parts = [_int(a).cast("int") for a in args[:5]]
-    return F.try_make_timestamp(*parts, args[5].value.cast("decimal(16,6)"))
+    return try_make_timestamp(*parts, args[5].value.cast("decimal(16,6)"))
 
 
 @function("TIME", arity=3)
 def time(ctx: CallContext, args: list[Arg]) -> Column:
     """TIME(hour, minute, second): the time of day as text ``HH:mm:ss``."""
-    ts = F.try_make_timestamp(
+    ts = try_make_timestamp(
         F.lit(1970),
         F.lit(1),
         F.lit(1),
