@@ -13,7 +13,7 @@ MVN_FLAGS   := -q -B -Dmaven.repo.local=$(CURDIR)/$(JARS_DIR)/m2
 VENV35      ?= .venv-spark35
 PY35        := $(VENV35)/bin/python
 CLASSPATH35 := $(JARS_DIR)/spark-3.5.classpath
-SPARK35_TESTS := $(wildcard tests/spec tests/io tests/runner tests/recipe)
+SPARK35_TESTS := $(wildcard tests/spec tests/io tests/runner tests/recipe) tests/cluster/test_spark_lines.py tests/cluster/test_templates.py
 export PYSPARK_PYTHON := $(CURDIR)/$(PY)
 export PYSPARK_DRIVER_PYTHON := $(CURDIR)/$(PY)
 
