@@ -119,7 +119,9 @@ def test_unreadable_source_is_a_clear_error(spark: SparkSession, tmp_path: Path)
         read_dataset(spark, dataset(path, "parquet"))
 
 
-def test_paths_with_spaces_and_brackets_are_read_and_written_as_spelled(spark: SparkSession, tmp_path: Path) -> None:
+def test_paths_with_spaces_and_brackets_are_read_and_written_as_spelled(
+    spark: SparkSession, tmp_path: Path
+) -> None:
     from spark_jobs.io.outputs import OutputCommitter
     from spark_jobs.spec import WriteSetting
 
@@ -130,7 +132,9 @@ def test_paths_with_spaces_and_brackets_are_read_and_written_as_spelled(spark: S
     df = read_dataset(spark, dataset(source, "csv", header=True))
     target = folder / "out file.csv"
     committer = OutputCommitter(spark, 1)
-    committer.stage(df, WriteSetting(path=str(target), action="create", format="csv", asSingleFile=True), 0)
+    committer.stage(
+        df, WriteSetting(path=str(target), action="create", format="csv", asSingleFile=True), 0
+    )
     out = committer.commit()[0]
     assert target.read_text() == "1\n2\n"
     assert out.path == f"file://{target}"
