@@ -32,13 +32,14 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from spark_jobs.profile._interim_types import (
+from spark_jobs.recipe.types import (
     MISMATCHED,
     MISSING,
     VALID,
     WrangleType,
     classify,
     column_type,
+    typed_value,
 )
 
 if TYPE_CHECKING:
@@ -91,24 +92,13 @@ class _Col:
     index: int
     name: str
     field: T.StructField
-    wtype: Any
+    wtype: WrangleType
     type_name: str
     kind: str  # number | datetime | string
 
     @property
     def ref(self) -> Column:
         return F.col("`" + self.name.replace("`", "``") + "`")
-
-
-def type_name(wtype: object) -> str:
-    """The platform type's display name (``Integer``), whatever shape WrangleType has."""
-    value = getattr(wtype, "value", None)
-    if isinstance(value, str):
-        return value
-    name = getattr(wtype, "name", None)
-    if isinstance(name, str) and not isinstance(wtype, str):
-        return name if not name.isupper() else name.capitalize()
-    return str(wtype)
 
 
 def _kind(name: str, data_type: T.DataType) -> str:
@@ -123,7 +113,7 @@ def _columns(df: DataFrame) -> list[_Col]:
     out = []
     for index, field in enumerate(df.schema.fields):
         wtype = column_type(field)
-        name = type_name(wtype)
+        name = wtype.name
         out.append(_Col(index, field.name, field, wtype, name, _kind(name, field.dataType)))
     return out
 
@@ -134,7 +124,10 @@ def _class(col: _Col) -> Column:
 
 def _number(col: _Col) -> Column:
     """The valid value as a double (NaN and infinities left out), else null."""
-    x = col.ref.cast("double")
+    if isinstance(col.field.dataType, T.NumericType):
+        x = col.ref.cast("double")
+    else:
+        x = typed_value(col.ref, col.wtype).cast("double")
     finite = ~F.isnan(x) & (F.abs(x) != F.lit(float("inf")))
     return F.when((_class(col) == VALID) & finite, x)
 
@@ -147,7 +140,7 @@ def _timestamp(col: _Col) -> Column:
     elif isinstance(dt, T.DateType | T.TimestampNTZType):
         ts = col.ref.cast("timestamp")
     else:
-        ts = F.to_timestamp(col.ref.cast("string"))
+        ts = typed_value(col.ref, col.wtype).cast("timestamp")
     return F.when(_class(col) == VALID, ts)
 
 
@@ -588,4 +581,4 @@ def _column_json(
     return out
 
 
-__all__ = ["PROFILE_VERSION", "ProfileSettings", "WrangleType", "profile_dataframe"]
+__all__ = ["PROFILE_VERSION", "ProfileSettings", "profile_dataframe"]

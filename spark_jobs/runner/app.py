@@ -117,7 +117,7 @@ def run_command(
         plan,
         store,
         result,
-        profile_runner=profile_runner,
+        profile_runner=profile_runner or _default_profile_runner(),
         progress=err if progress else None,
     )
     write_result_file(result_file, result.model_dump(mode="json"))
@@ -127,6 +127,13 @@ def run_command(
         if user_errors and result.jobs_of("filewriter")[0].status != "Complete":
             return EXIT_INVALID_INPUT
     return exit_code_for(result)
+
+
+def _default_profile_runner() -> ProfileRunner:
+    """The visual profile (``spark_jobs.profile``), imported only when a job group runs."""
+    from spark_jobs.profile import run_profile
+
+    return run_profile
 
 
 def _is_user_error_code(code: str) -> bool:
