@@ -243,9 +243,10 @@ class _NumberBins:
 
     def index(self, x: Column) -> Column:
         if self.width == 0:
-            return F.lit(0).cast("bigint")
+            return F.when(x.isNotNull(), F.lit(0).cast("bigint"))
         raw = F.floor((x - F.lit(self.start)) / F.lit(self.width))
-        return F.least(F.greatest(raw, F.lit(0)), F.lit(self.count - 1)).cast("bigint")
+        # greatest/least skip nulls: a null value must stay null (no record), not land in bin 0
+        return F.when(x.isNotNull(), F.least(F.greatest(raw, F.lit(0)), F.lit(self.count - 1)))
 
     def edges(self, i: int) -> tuple[float, float]:
         return self.start + i * self.width, self.start + (i + 1) * self.width
@@ -285,7 +286,7 @@ def _pass2_keys(col: _Col, plan: Any) -> list[tuple[int, Column, Column]]:
         ts = _timestamp(col)
         if plan.period == "bin":
             raw = F.floor((F.unix_micros(ts) - F.lit(plan.start)) / F.lit(plan.width))
-            b = F.least(F.greatest(raw, F.lit(0)), F.lit(plan.count - 1)).cast("bigint")
+            b = F.when(ts.isNotNull(), F.least(F.greatest(raw, F.lit(0)), F.lit(plan.count - 1)))
             return [(KIND_BIN, b, null_s)]
         return [(KIND_BIN, null_b, F.date_format(F.date_trunc(plan.period, ts), TS_FORMAT))]
     text = F.when(_present(col), _text(col))
