@@ -88,7 +88,9 @@ def run_variant(spark: Any, source: Path, profiler: bool) -> tuple[float, dict[s
         )
     result = json.loads(result_file.read_text())
     if code != 0:
-        raise SystemExit(f"profiler {name}: job group {result.get('status')}: {result.get('errors')}")
+        raise SystemExit(
+            f"profiler {name}: job group {result.get('status')}: {result.get('errors')}"
+        )
     return t[0], result
 
 

@@ -85,8 +85,7 @@ def _quality_bar(column: dict[str, Any]) -> str:
     for key in ("valid", "mismatched", "missing"):
         share = 100.0 * column[key] / total if total else 0.0
         parts.append(
-            f'<div class="q-{key}" style="width:{share:.3f}%" '
-            f'title="{key}: {column[key]}"></div>'
+            f'<div class="q-{key}" style="width:{share:.3f}%" title="{key}: {column[key]}"></div>'
         )
     legend = "".join(
         f'<b class="q-{key}"></b>{key} {_fmt(column[key])}'

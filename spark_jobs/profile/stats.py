@@ -23,8 +23,8 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import reduce
 from datetime import datetime, timedelta, timezone
+from functools import reduce
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -506,10 +506,10 @@ def _column_json(
         q = (s or {}).get("quartiles") or [None, None, None]
         number: dict[str, Any] = {
             "count": int(s["numbers"]) if s else 0,
-            "min": _json_number(s and s["min"], integer),
-            "max": _json_number(s and s["max"], integer),
-            "mean": _json_number(s and s["mean"], False),
-            "stddev": _json_number(s and s["stddev"], False),
+            "min": _json_number(s["min"] if s else None, integer),
+            "max": _json_number(s["max"] if s else None, integer),
+            "mean": _json_number(s["mean"] if s else None, False),
+            "stddev": _json_number(s["stddev"] if s else None, False),
             "q1": _json_number(q[0], integer),
             "median": _json_number(q[1], integer),
             "q3": _json_number(q[2], integer),

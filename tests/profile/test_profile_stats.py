@@ -61,9 +61,7 @@ def mixed_rows(n: int = ROWS, seed: int = 7) -> list[tuple[Any, ...]]:
             if r < 0.05
             else "soon"
             if r < 0.1
-            else (start + timedelta(seconds=rng.randint(0, 100 * 86400))).strftime(
-                DATETIME_FORMAT
-            )
+            else (start + timedelta(seconds=rng.randint(0, 100 * 86400))).strftime(DATETIME_FORMAT)
         )
         rows.append((qty, small, price, name, when, None))
     return rows
@@ -230,10 +228,7 @@ def test_wide_dataset_500_columns(spark: SparkSession) -> None:
         for r in range(rows)
     ]
     schema = T.StructType(
-        [
-            T.StructField(f"c{c}", T.LongType() if c % 2 else T.StringType())
-            for c in range(width)
-        ]
+        [T.StructField(f"c{c}", T.LongType() if c % 2 else T.StringType()) for c in range(width)]
     )
     df = spark.createDataFrame(data, schema)
     settings = ProfileSettings()
@@ -267,5 +262,9 @@ def test_dates_of_a_date_column_use_the_session_time_zone(spark: SparkSession) -
     col = profile_dataframe(df)["columns"][0]
     assert col["type"] == "Date" and col["kind"] == "datetime"
     d = col["datetime"]
-    assert (d["min"], d["max"], d["period"]) == ("2020-05-01T00:00:00", "2023-08-09T00:00:00", "month")
+    assert (d["min"], d["max"], d["period"]) == (
+        "2020-05-01T00:00:00",
+        "2023-08-09T00:00:00",
+        "month",
+    )
     assert sum(b["count"] for b in d["histogram"]) == 2 and len(d["histogram"]) == 40
