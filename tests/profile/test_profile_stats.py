@@ -217,6 +217,7 @@ def test_no_columns(spark: SparkSession) -> None:
     assert profile["columnCount"] == 0 and profile["columns"] == [] and profile["sparkJobs"] == 0
 
 
+@pytest.mark.slow  # ~60-90 s on a quiet 2-core machine: code generation for 500 columns
 def test_wide_dataset_500_columns(spark: SparkSession) -> None:
     """500 columns, alternating Integer and String, each checked against pandas."""
     width, rows = 500, 6
