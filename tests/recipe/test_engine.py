@@ -148,6 +148,26 @@ def test_row_transforms(spark: SparkSession) -> None:
     ]
 
 
+def test_splitrows(spark: SparkSession) -> None:
+    # reference: "splitrows col: column1 on: '\\r'" turns one blob into rows
+    df = spark.createDataFrame([("a,1\rb,2\rc,3", 7), (None, 8)], "column1 string, k int")
+    out = run(df, ["splitrows col: column1 on: '\\r'"])
+    assert rows(out) == [("a,1", 7), ("b,2", 7), ("c,3", 7), (None, 8)]
+
+
+def test_settype_datetime_with_platform_format(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("12-31-21",), ("2021-12-31",), ("",)], "d string")
+    out = run(
+        df,
+        [
+            "settype col: d type: 'Datetime', 'mm-dd-yy', 'mm*dd*yyyy'",
+            "derive value: ISMISMATCHED(d, 'Datetime') as: 'bad'",
+        ],
+    )
+    assert column_type(out.schema["d"]).formats == ("MM-dd-yy",)
+    assert rows(out) == [("12-31-21", False), ("2021-12-31", True), ("", True)]
+
+
 def test_header(spark: SparkSession) -> None:
     df = spark.createDataFrame(
         [("name", "age"), ("ada", "36"), ("bob", "")], "column1 string, column2 string"
