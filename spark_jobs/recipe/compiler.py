@@ -204,11 +204,15 @@ class StepContext:
 
     def referenced_columns(self, node: ast.Expr) -> list[str]:
         """Columns an expression reads, in the dataset's order."""
-        names = {
-            self.resolve_name(n)
-            for n in ast.walk(node)
-            if isinstance(n, ast.ColumnRef) and not n.is_metadata
-        }
+        names = set()
+        for n in ast.walk(node):
+            if isinstance(n, ast.ColumnRef) and not n.is_metadata:
+                try:
+                    names.add(self.resolve_name(n))
+                except RecipeError:
+                    # a bare word that is no column (a unit such as DATEDIF's month); the
+                    # compiled expression has already rejected real unknown columns
+                    continue
         return [c for c in self.df.columns if c in names]
 
     def place_after(self, df: DataFrame, new: str, anchor: str | None) -> DataFrame:
