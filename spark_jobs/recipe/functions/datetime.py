@@ -156,8 +156,8 @@ def date(ctx: CallContext, args: list[Arg]) -> Column:
 @function("DATETIME", arity=6)
 def datetime_(ctx: CallContext, args: list[Arg]) -> Column:
     """DATETIME(year, month, day, hour, minute, second): a Datetime."""
-    parts = [_int(a).cast("int") for a in args[:5]]
-    return F.try_make_timestamp(*parts, args[5].value.cast("decimal(16,6)"))
+    year, month, day, hour, minute = (_int(a).cast("int") for a in args[:5])
+    return F.try_make_timestamp(year, month, day, hour, minute, args[5].value.cast("decimal(16,6)"))
 
 
 @function("TIME", arity=3)
