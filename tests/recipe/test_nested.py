@@ -33,7 +33,7 @@ def derived(df: DataFrame, exprs: dict[str, str]) -> dict[str, list[Any]]:
 def arrays(spark: SparkSession) -> DataFrame:
     return spark.createDataFrame(
         [
-            ('["A","B","C"]', '["1","2","3"]', "[10,2,2.50,\"b\",2]"),
+            ('["A","B","C"]', '["1","2","3"]', '[10,2,2.50,"b",2]'),
             ('["a","é",{"k":1}]', '["é"]', "[]"),
             ("[]", '["x"]', "[3]"),
             ("not json", "[1]", None),
@@ -201,7 +201,11 @@ def test_nested_results_compose(arrays: DataFrame) -> None:
     [
         (["derive value: ARRAYCONCAT(letters)"], "list of arrays", 1),
         (["derive value: ARRAYINTERSECT([letters])"], "at least 2 arrays", 1),
-        (["derive value: ARRAYLEN(letters)", "derive value: ARRAYSORT(mixed, sideways)"], "order", 2),
+        (
+            ["derive value: ARRAYLEN(letters)", "derive value: ARRAYSORT(mixed, sideways)"],
+            "order",
+            2,
+        ),
         (["derive value: FILTEROBJECT(letters, numbers)"], "quoted literals", 1),
         (["derive value: ARRAYELEMENTAT(letters)"], "ARRAYELEMENTAT", 1),
         (["derive value: KEYS(nope)"], "unknown column", 1),

@@ -114,8 +114,12 @@ def _kind(ctx: CallContext, arg: Arg, value: Column) -> T.DataType:
         if not isinstance(field.dataType, T.StringType):
             return field.dataType
         wtype = column_type(field).name
-        return T.TimestampType() if wtype == "Datetime" else T.DateType() if wtype == "Date" else (
-            T.StringType()
+        return (
+            T.TimestampType()
+            if wtype == "Datetime"
+            else T.DateType()
+            if wtype == "Date"
+            else (T.StringType())
         )
     return data_type(ctx, value)
 
@@ -172,8 +176,9 @@ def date(ctx: CallContext, args: list[Arg]) -> Column:
 @function("DATETIME", arity=6)
 def datetime_(ctx: CallContext, args: list[Arg]) -> Column:
     """DATETIME(year, month, day, hour, minute, second): a Datetime."""
-    parts = [_int(a).cast("int") for a in args[:5]]
-    return F.try_make_timestamp(*parts, args[5].value.cast("decimal(16,6)"))
+    year, month, day, hour, minute = (_int(a).cast("int") for a in args[:5])
+    seconds = args[5].value.cast("decimal(16,6)")
+    return F.try_make_timestamp(year, month, day, hour, minute, seconds)
 
 
 @function("TIME", arity=3)

@@ -281,9 +281,11 @@ def arraystomap(ctx: CallContext, args: list[Arg]) -> Column:
     positions = F.sequence(F.lit(1), F.greatest(F.size(keys), F.lit(1)))
     kept = F.filter(
         positions,
-        lambda i: (F.size(keys) >= i)
-        & F.try_element_at(keys, i).isNotNull()
-        & (F.array_position(keys, F.try_element_at(keys, i)) == i),
+        lambda i: (
+            (F.size(keys) >= i)
+            & F.try_element_at(keys, i).isNotNull()
+            & (F.array_position(keys, F.try_element_at(keys, i)) == i)
+        ),
     )
     picked_keys = F.transform(kept, lambda i: F.try_element_at(keys, i))
     picked_values = F.transform(
