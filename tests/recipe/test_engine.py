@@ -385,13 +385,28 @@ def test_compile_errors_name_the_step(
 
 LOGICAL_ARGS = {"AND", "OR", "XOR", "NOT", "IF"}
 TYPED_ARGS = {"ISVALID", "VALID", "ISMISMATCHED", "IFMISMATCHED", "IFVALID"}
+#: functions whose arguments must be a unit, a time zone or a list of arrays
+EXAMPLE_CALLS = {
+    "DATETIME": "DATETIME(1, 1, 1, 1, 1, 1)",
+    "DATEDIF": "DATEDIF(s, s, day)",
+    "DATEADD": "DATEADD(s, 1, day)",
+    "CONVERTFROMUTC": "CONVERTFROMUTC(s, 'UTC')",
+    "CONVERTTOUTC": "CONVERTTOUTC(s, 'UTC')",
+    "CONVERTTIMEZONE": "CONVERTTIMEZONE(s, 'UTC', 'UTC')",
+    "ARRAYCONCAT": "ARRAYCONCAT([s, s])",
+    "ARRAYCROSS": "ARRAYCROSS([s, s])",
+    "ARRAYINTERSECT": "ARRAYINTERSECT([s, s])",
+    "ARRAYUNIQUE": "ARRAYUNIQUE([s, s])",
+    "ARRAYZIP": "ARRAYZIP([s, s])",
+}
 
 
 def test_no_python_udf_in_function_library(spark: SparkSession) -> None:
     """Every registered function compiles to native Spark expressions: one recipe calls each
     of them once, and its physical plan has no Python evaluation node."""
-    from spark_jobs.recipe.registry import FUNCTIONS
+    from spark_jobs.recipe.registry import FUNCTIONS, load_families
 
+    load_families()  # the registry is empty until a recipe was applied (test run alone)
     df = spark.createDataFrame(
         [("a", "1", 2.0, "/f.csv", 1)],
         "s string, n string, d double, __sj_filepath string, __sj_sourcerownumber long",
@@ -409,7 +424,8 @@ def test_no_python_udf_in_function_library(spark: SparkSession) -> None:
                 args = ["true", "false", "1"][:low]
             elif name in TYPED_ARGS:
                 args = ["n", "'Integer'", "0"][:low]
-            step = f"derive value: {name}({', '.join(args)})"
+            call = EXAMPLE_CALLS.get(name, f"{name}({', '.join(args)})")
+            step = f"derive value: {call}"
         steps.append(f"{step} as: 'f_{name}'")
     out = run(df, steps)
     assert len(out.columns) == 5 + len(FUNCTIONS)
