@@ -1,6 +1,6 @@
 """Recipe benchmark: a 20-step Wrangle recipe against the same logic hand-written in PySpark.
 
-    python -m bench.recipe_bench            # BENCH_ROWS rows (default 10_000_000)
+    python -m bench.recipe_bench            # BENCH_ROWS rows (default 10_000_000 x BENCH_SCALE)
     BENCH_ROWS=100000 python -m bench.recipe_bench
 
 Both run in one SparkSession on the same generated rows (text columns, as a CSV import gives
@@ -10,13 +10,13 @@ recipe's time includes parsing and compiling it. Prints a markdown section to st
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from bench import env_rows
 from spark_jobs.recipe import DatasetReference, apply_recipe, parse_recipe
 from spark_jobs.session import LocalSessionSettings, build_local_session
 
@@ -107,7 +107,7 @@ def timed(build: Callable[[], DataFrame]) -> float:
 
 
 def main() -> None:
-    rows = int(os.environ.get("BENCH_ROWS", "10000000").replace("_", ""))
+    rows = env_rows(10_000_000)
     spark = build_local_session(
         LocalSessionSettings(app_name="recipe-bench", extra_conf={"spark.ui.enabled": "false"})
     )

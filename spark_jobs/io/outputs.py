@@ -12,8 +12,16 @@ staged does :meth:`OutputCommitter.commit` move them into place:
                  group id; a single file is rewritten as old bytes + new bytes into staging and
                  then renamed over the old file (atomic on local and HDFS file systems).
 
+``delta`` outputs are not staged: Delta commits are atomic by themselves, so they are checked while
+the others are staged and written by :meth:`OutputCommitter.commit`, first (see
+:mod:`spark_jobs.io.delta`).
+
 A failed job removes its staging directories; a killed one leaves only hidden staging directories,
 which :class:`StagingJanitor` removes as soon as the driver process is gone.
+
+S3 (``s3a://``, and ``s3://`` mapped to it) has no rename: there the commit moves objects one by
+one and a ``_SUCCESS`` manifest written last marks a complete directory (:meth:`_commit_s3`,
+docs/outputs-s3.md says exactly what a reader can rely on).
 
 ``asSingleFile`` outputs are written in parallel as part files (without header) and then
 concatenated into one file, byte for byte, in the JVM or with ``copyfileobj``: never collected to
@@ -26,17 +34,19 @@ import bz2
 import csv
 import gzip
 import io
+import json
 import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from spark_jobs.errors import MissingJarError, OutputError
-from spark_jobs.io import avro_fallback
+from spark_jobs.io import avro_fallback, delta
 from spark_jobs.io.formats import SPARK_FORMAT, prepare_for_format, writer_options
 from spark_jobs.io.fs import (
     FileInfo,
     FileSystem,
+    HadoopFileSystem,
     basename,
     filesystem_for,
     is_local,
@@ -72,6 +82,8 @@ class StagedOutput:
     writer: str
     renamed_columns: dict[str, str] = field(default_factory=dict)
     json_encoded_columns: list[str] = field(default_factory=list)
+    #: a Delta output: the frame to write in the commit phase (nothing is staged for it)
+    delta_frame: DataFrame | None = None
 
 
 @dataclass
@@ -89,6 +101,8 @@ class CommittedOutput:
     files: list[FileInfo]
     renamed_columns: dict[str, str] = field(default_factory=dict)
     json_encoded_columns: list[str] = field(default_factory=list)
+    #: the table version this run wrote (format delta only)
+    delta_version: int | None = None
 
     @property
     def bytes(self) -> int:
@@ -172,6 +186,8 @@ class OutputCommitter:
     def stage(self, df: DataFrame, setting: WriteSetting, index: int) -> StagedOutput:
         """Write one output into its staging directory. Raises OutputError; nothing is committed."""
         target = normalize_uri(setting.path)
+        if setting.format == "delta":
+            return self._stage_delta(df, setting, index, target)
         fs = self._fs(target)
         staging_root = join(parent(target), STAGING_DIR_NAME)
         staging_dir = join(staging_root, f"jg{self.job_group_id}-{index}-{uuid.uuid4().hex[:8]}")
@@ -228,6 +244,32 @@ class OutputCommitter:
         self.staged.append(out)
         return out
 
+    def _stage_delta(
+        self, df: DataFrame, setting: WriteSetting, index: int, target: str
+    ) -> StagedOutput:
+        """A Delta output is only checked now; commit() writes it, as one Delta transaction."""
+        delta.require_delta(self.spark)
+        try:
+            delta.check_target(self.spark, df, target, setting.action, index)
+        except OutputError:
+            raise
+        except Exception as exc:
+            raise OutputError(
+                f"output {index} (delta to {setting.path}) could not be checked: {_short(exc)}"
+            ) from exc
+        out = StagedOutput(
+            index=index,
+            setting=setting,
+            target=target,
+            staging_dir="",
+            staged="",
+            single_file=False,
+            writer="native",
+            delta_frame=df,
+        )
+        self.staged.append(out)
+        return out
+
     @staticmethod
     def _drop_checksums(fs: FileSystem, directory: str) -> None:
         """Hadoop's local file system leaves ``.crc`` side files; they are noise in an output."""
@@ -261,22 +303,74 @@ class OutputCommitter:
     def commit(self) -> list[CommittedOutput]:
         """Move every staged output into place. Call only after all outputs staged."""
         committed = []
+        written: list[delta.DeltaCommit] = []
         try:
             self._janitor.committing()
-            for staged in self.staged:
-                committed.append(self._commit_one(staged))
+            # Delta outputs first: their writes are whole Spark jobs, the likeliest to fail, and
+            # one that fails then leaves every file output uncommitted
+            for staged in sorted(self.staged, key=lambda s: s.delta_frame is None):
+                if staged.delta_frame is not None:
+                    out, commit = self._commit_delta(staged)
+                    written.append(commit)
+                    committed.append(out)
+                else:
+                    committed.append(self._commit_one(staged))
+        except BaseException:
+            for commit in reversed(written):
+                delta.undo(self.spark, commit)
+            raise
         finally:
             self.cleanup()
-        return committed
+        return sorted(committed, key=lambda c: c.index)
+
+    def _commit_delta(self, staged: StagedOutput) -> tuple[CommittedOutput, delta.DeltaCommit]:
+        setting, target = staged.setting, staged.target
+        assert staged.delta_frame is not None
+        fs = self._fs(target)
+        final = target
+        if setting.action == "create" and fs.exists(target):
+            final = parallel_path(fs, target, self.job_group_id)
+        try:
+            commit = delta.write(
+                self.spark,
+                staged.delta_frame,
+                final,
+                setting.action,
+                tag=delta.commit_tag(self.job_group_id, staged.index),
+            )
+        except (MissingJarError, OutputError):
+            raise
+        except Exception as exc:
+            raise OutputError(
+                f"output {staged.index} (delta to {setting.path}) could not be written: "
+                f"{delta.failure_summary(exc)}; the table is as it was"
+            ) from exc
+        log.info("output %d: Delta table %s version %d", staged.index, final, commit.version)
+        out = CommittedOutput(
+            index=staged.index,
+            path=_as_uri(final),
+            requested_path=setting.path,
+            action=setting.action,
+            format=setting.format,
+            compression=setting.compression,
+            single_file=False,
+            writer=staged.writer,
+            files=[FileInfo(_as_uri(f.path), False, f.size) for f in commit.files],
+            delta_version=commit.version,
+        )
+        return out, commit
 
     def _commit_one(self, staged: StagedOutput) -> CommittedOutput:
         fs = self._fs(staged.target)
         setting = staged.setting
         target = staged.target
-        fs.mkdirs(parent(target))
+        if not is_s3(target):
+            fs.mkdirs(parent(target))
         existed = fs.exists(target)
         try:
-            if setting.action == "create":
+            if is_s3(target):
+                final = self._commit_s3(fs, staged)
+            elif setting.action == "create":
                 final = (
                     target
                     if not fs.exists(target)
@@ -316,6 +410,71 @@ class OutputCommitter:
             renamed_columns=staged.renamed_columns,
             json_encoded_columns=staged.json_encoded_columns,
         )
+
+    # --- S3: no rename ------------------------------------------------------------------
+
+    def _commit_s3(self, fs: FileSystem, staged: StagedOutput) -> str:
+        """Commit to S3, where nothing can be renamed atomically (see docs/outputs-s3.md).
+
+        A single file is one object: it is put in place by a server-side copy (a new key) or by
+        streaming into the key (overwrite, append: old + new bytes), which S3 replaces
+        atomically when the upload completes. A directory's part files are moved one object at a
+        time to names carrying the job group id (never an old part's name), then the old parts
+        are deleted (overwrite), and ``_SUCCESS`` (the list of the directory's files) is written
+        last; it is removed first, so a directory with a ``_SUCCESS`` is always complete. A
+        failure before the last step removes what was moved and leaves the old objects as they were.
+        """
+        setting = staged.setting
+        target = staged.target
+        exists = fs.exists(target)
+        if setting.action == "create" and exists:
+            target = parallel_path(fs, target, self.job_group_id)
+            exists = False
+        if staged.single_file:
+            if exists and fs.is_dir(target):
+                raise OutputError(f"cannot write a single file to {target}: it is a directory")
+            if not exists:
+                fs.rename(staged.staged, target)  # S3A: a server-side copy to a new key
+                return target
+            assert isinstance(fs, HadoopFileSystem)
+            sources = [target, staged.staged] if setting.action == "append" else [staged.staged]
+            fs.concat(sources, target, overwrite=True)
+            return target
+        if exists and not fs.is_dir(target):
+            raise OutputError(f"cannot write part files to {target}: it is a file, not a directory")
+        success = join(target, "_SUCCESS")
+        old = [f for f in fs.walk_files(target)] if exists else []
+        old_success = fs.read_bytes(success) if exists and fs.exists(success) else None
+        moved: list[str] = []
+        try:
+            if old_success is not None:
+                fs.delete(success)
+            for info in fs.list_dir(staged.staged):
+                if not _is_data_file(info):
+                    continue
+                head, _, tail = basename(info.path).partition("-")
+                name = basename(info.path) if not exists else f"{head}-jg{self.job_group_id}-{tail}"
+                dest = join(target, name)
+                fs.rename(info.path, dest)
+                moved.append(dest)
+        except BaseException:
+            for dest in moved:
+                fs.delete(dest)
+            if old_success is not None:
+                fs.write_bytes(success, old_success, overwrite=True)
+            raise
+        if setting.action == "overwrite":
+            for info in old:
+                if info.path not in moved:
+                    fs.delete(info.path)
+        files = [f for f in fs.walk_files(target) if _is_data_file(f)]
+        manifest = {
+            "jobGroupId": self.job_group_id,
+            "action": setting.action,
+            "files": [{"path": f.path, "bytes": f.size} for f in files],
+        }
+        fs.write_bytes(success, json.dumps(manifest, indent=1).encode(), overwrite=True)
+        return target
 
     def _append(self, fs: FileSystem, staged: StagedOutput) -> None:
         target = staged.target
@@ -369,6 +528,11 @@ class OutputCommitter:
         """
         self._remove_staging()
         self._janitor.abandon()
+
+
+def is_s3(uri: str) -> bool:
+    """Whether ``uri`` (normalized: ``s3://`` is ``s3a://``) is in S3."""
+    return uri.startswith("s3a://")
 
 
 def _as_uri(path: str) -> str:

@@ -1,7 +1,8 @@
 """Publish a job group's results to a Hive table through Spark's Hive support.
 
 Tables are Hive SerDe tables (``STORED AS PARQUET`` / ``STORED AS AVRO``, see
-:mod:`spark_jobs.publish.hive_sql`). Nothing is lost on failure:
+:mod:`spark_jobs.publish.hive_sql`), or Delta tables (``USING DELTA``) for inputFormat delta.
+Nothing is lost on failure:
 
 * ``load`` appends with one ``INSERT INTO``: Spark commits the new files only when every task
   succeeded, and the rows already there are never touched;
@@ -10,6 +11,12 @@ Tables are Hive SerDe tables (``STORED AS PARQUET`` / ``STORED AS AVRO``, see
   (target -> previous, staging -> target, drop previous). A failure before the swap drops the
   staging table; a failure during it renames the previous table back. Until the last rename the
   old table and its rows are where they were.
+
+A Delta table needs no staging table: every change to it is one Delta transaction, which readers
+see whole or not at all, and the version it replaced stays readable by time travel.
+``createAndLoad`` is ``CREATE TABLE ... USING DELTA AS SELECT``, ``truncateAndLoad`` of a Delta
+table ``INSERT OVERWRITE``, ``dropAndLoad`` of delta results ``CREATE OR REPLACE TABLE ... USING
+DELTA AS SELECT`` (when the old table is not a Delta table, it is staged and swapped as above).
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, get_args
 from pyspark.sql.types import ArrayType, DataType, MapType, StructType
 
 from spark_jobs.errors import JobError, Problem, PublishError, SparkJobsError
+from spark_jobs.io.delta import INVALID_NAME_CHARACTERS as DELTA_INVALID_NAME_CHARACTERS
+from spark_jobs.io.delta import require_delta
 from spark_jobs.publish.actions import (
     EXISTING_TABLE_ACTIONS,
     NEW_TABLE_ACTIONS,
@@ -35,13 +44,15 @@ from spark_jobs.publish.actions import (
 from spark_jobs.publish.base import PublishHooks
 from spark_jobs.publish.base import error_summary as _short
 from spark_jobs.publish.hive_sql import (
-    STORED_AS,
+    TABLE_FORMATS,
     UnsupportedHiveType,
     columns_of,
+    create_delta_table_as_sql,
     create_table_like_sql,
     create_table_sql,
     drop_table_sql,
     hive_type,
+    insert_overwrite_sql,
     insert_sql,
     rename_table_sql,
 )
@@ -131,12 +142,12 @@ def body_problems(document: Mapping[str, Any]) -> list[Problem]:
     """Hive's rules for a raw publish body: one database in ``path``, valid names, avro or pqt."""
     problems = []
     fmt = document.get("inputFormat")
-    if isinstance(fmt, str) and fmt not in STORED_AS and fmt in get_args(PublishFormat):
+    if isinstance(fmt, str) and fmt not in TABLE_FORMATS and fmt in get_args(PublishFormat):
         problems.append(
             Problem(
                 "$.inputFormat",
                 f"a Hive table is loaded from avro or pqt results, not {fmt} "
-                "(csv and json are for Redshift)",
+                "(delta results make a Delta table; csv and json are for Redshift)",
             )
         )
     path = document.get("path")
@@ -180,6 +191,13 @@ def column_problems(schema: StructType, input_format: str) -> list[str]:
             problems.append(
                 f"column {f.name!r}: the Hive metastore cannot store a column name with a comma"
             )
+    if input_format == "delta":
+        for f in schema.fields:
+            if any(c in DELTA_INVALID_NAME_CHARACTERS for c in f.name):
+                problems.append(
+                    f"column {f.name!r}: a Delta table's column names cannot hold any of "
+                    f"{DELTA_INVALID_NAME_CHARACTERS!r}; publish the pqt results instead"
+                )
     if input_format == "avro":
         for name in _nested_names(schema):
             if not _AVRO_NAME.match(name):
@@ -213,6 +231,8 @@ class _Plan:
     select: list[str]  # the results' columns in the order of the table's
     expected_rows: int | None = None
     target_exists: bool = False
+    target_is_delta: bool = False
+    delta_version: int | None = None
     statements: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -221,7 +241,7 @@ class HivePublisher:
     """Publishes one job group's avro or pqt results to one Hive table."""
 
     target: ClassVar[str] = "Hive"
-    input_formats: ClassVar[frozenset[str]] = frozenset(STORED_AS)
+    input_formats: ClassVar[frozenset[str]] = TABLE_FORMATS
 
     @classmethod
     def body_problems(cls, document: Mapping[str, Any]) -> list[Problem]:
@@ -271,6 +291,8 @@ class HivePublisher:
                 f"{self.connection.label} (databases: {', '.join(known) or 'none'}); create it "
                 f"first (CREATE DATABASE {database}) or publish to an existing one"
             )
+        if self.body.inputFormat == "delta":
+            require_delta(spark)
         try:
             df = read_source(spark, self.source)
             schema = df.schema
@@ -322,9 +344,16 @@ class HivePublisher:
             raise PublishError(
                 f"{target} is a view, not a table; action {self.action} needs a table"
             )
+        is_delta = storage_format(self.spark, target) == "DELTA"
+        if is_delta:
+            require_delta(self.spark)
         if self.action not in EXISTING_TABLE_ACTIONS:  # dropAndLoad: the old definition goes
             return _Plan(
-                final=target, columns=columns, select=[c.name for c in columns], target_exists=True
+                final=target,
+                columns=columns,
+                select=[c.name for c in columns],
+                target_exists=True,
+                target_is_delta=is_delta,
             )
         table_df = self.spark.table(f"{target.database}.{target.table}")
         partitions = [
@@ -360,6 +389,7 @@ class HivePublisher:
             columns=columns,
             select=select_in_table_order(columns, table_columns),
             target_exists=True,
+            target_is_delta=is_delta,
         )
 
     # --- the work ----------------------------------------------------------------------
@@ -383,6 +413,10 @@ class HivePublisher:
             elif self.action == "load":
                 self._sql("load_table", insert_sql(plan.final, self.view, plan.select))
                 rows = plan.expected_rows or 0
+                if plan.target_is_delta:
+                    plan.delta_version = self._delta_history(plan.final)[0]
+            elif self._one_delta_transaction(plan):
+                rows = self._delta_load(plan)
             else:
                 rows = self._staged_load(plan)
         except SparkJobsError:
@@ -392,6 +426,13 @@ class HivePublisher:
         finally:
             self.spark.catalog.dropTempView(self.view)
         stored = plan.final.stored(HIVE)
+        if (
+            plan.delta_version is None
+            and self.action == "create"
+            and self.body.inputFormat == "delta"
+        ):
+            plan.delta_version = 0
+        delta_details = {} if plan.delta_version is None else {"deltaVersion": plan.delta_version}
         return PublishOutcome(
             table=str(stored),
             action=self.action,
@@ -403,6 +444,7 @@ class HivePublisher:
                 "storageFormat": storage_format(self.spark, stored),
                 "sql": list(plan.statements),
                 "warnings": list(plan.warnings),
+                **delta_details,
             },
         )
 
@@ -412,6 +454,55 @@ class HivePublisher:
         log.info("hive: %s", statement)
         self.spark.sql(statement)
         self._plan.statements.append(statement)
+
+    def _one_delta_transaction(self, plan: _Plan) -> bool:
+        """Whether the replace is one Delta transaction (no staging table, no renames)."""
+        if self.action == "truncateAndLoad":
+            return plan.target_is_delta
+        if self.body.inputFormat != "delta":
+            return False
+        # createAndLoad: a new table; dropAndLoad: a new table, or a new version of a Delta one
+        return not plan.target_exists or plan.target_is_delta
+
+    def _delta_history(self, table: TableName) -> tuple[int, int | None]:
+        """The latest version of a Delta table, and the rows its commit wrote (when recorded)."""
+        row = self.spark.sql(f"DESCRIBE HISTORY {table.quoted(HIVE)} LIMIT 1").first()
+        assert row is not None
+        metrics = row["operationMetrics"] or {}
+        written = metrics.get("numOutputRows")
+        return int(row["version"]), None if written is None else int(written)
+
+    def _delta_load(self, plan: _Plan) -> int:
+        """createAndLoad / truncateAndLoad / dropAndLoad as one Delta transaction, then checked:
+        a version with the wrong row count is rolled back (RESTORE) before the error is raised."""
+        target = plan.final
+        previous = self._delta_history(target)[0] if plan.target_is_delta else None
+        if self.action == "truncateAndLoad":
+            statement = insert_overwrite_sql(target, self.view, plan.select)
+        else:
+            replace = self.action == "dropAndLoad"
+            statement = create_delta_table_as_sql(target, self.view, plan.select, replace=replace)
+        try:
+            self._sql("load_table", statement)
+        except BaseException:
+            if previous is None and not plan.target_exists and self._exists(target):
+                self._drop_quietly(target)  # a half-created new table
+            raise
+        self.hooks.step("verify_table")
+        version, written = self._delta_history(target)
+        if plan.expected_rows is not None and written is not None and written != plan.expected_rows:
+            if previous is not None:
+                self.spark.sql(f"RESTORE TABLE {target.quoted(HIVE)} TO VERSION AS OF {previous}")
+                where = f"table {target} was restored to version {previous}"
+            else:
+                self._drop_quietly(target)
+                where = f"table {target} was dropped again"
+            raise JobError(
+                f"Delta version {version} of {target} holds {written} rows, the results "
+                f"{plan.expected_rows}; {where}"
+            )
+        plan.delta_version = version
+        return written if written is not None else plan.expected_rows or 0
 
     def _staged_load(self, plan: _Plan) -> int:
         """Load a staging table, check it, then swap it in place of the target."""

@@ -5,6 +5,8 @@ are validated before they get here (:mod:`spark_jobs.publish.identifiers`). Tabl
 tables, ``STORED AS PARQUET`` / ``STORED AS AVRO``: the storage format is in the metastore's own
 table metadata (InputFormat, OutputFormat, SerDe), Hive and other engines sharing the metastore
 can read them, and Avro needs no spark-avro jar (Hive's AvroSerDe ships with Spark's Hive support).
+Delta tables are ``USING DELTA`` data source tables (the metastore holds the name and location,
+the table's ``_delta_log`` the schema and versions); they need the delta-spark jar.
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ from spark_jobs.publish.schema import Column
 
 #: the Hive storage format of each inputFormat a Hive table can be loaded from
 STORED_AS = {"pqt": "PARQUET", "avro": "AVRO"}
+#: inputFormats whose tables are Spark data source tables (``USING DELTA``), not Hive SerDe ones
+USING = {"delta": "DELTA"}
+#: every inputFormat a Hive table can be loaded from
+TABLE_FORMATS = frozenset(STORED_AS) | frozenset(USING)
 
 _SIMPLE: list[tuple[type[DataType], str]] = [
     (StringType, "STRING"),
@@ -79,9 +85,30 @@ def columns_of(schema: StructType) -> list[Column]:
 
 
 def create_table_sql(table: TableName, columns: Sequence[Column], input_format: str) -> str:
-    """``CREATE TABLE `db`.`t` (`a` BIGINT, ...) STORED AS PARQUET``."""
+    """``CREATE TABLE `db`.`t` (`a` BIGINT, ...) STORED AS PARQUET`` (``USING DELTA`` for delta)."""
     definitions = ", ".join(f"{HIVE.quote(c.name)} {c.type}" for c in columns)
+    if input_format in USING:
+        return f"CREATE TABLE {table.quoted(HIVE)} ({definitions}) USING {USING[input_format]}"
     return f"CREATE TABLE {table.quoted(HIVE)} ({definitions}) STORED AS {STORED_AS[input_format]}"
+
+
+def create_delta_table_as_sql(
+    table: TableName, view: str, columns: Sequence[str], *, replace: bool = False
+) -> str:
+    """A Delta table holding the rows of ``view``, in one Delta transaction.
+
+    ``replace``: ``CREATE OR REPLACE TABLE``, which writes a new version of an existing Delta
+    table (its old versions stay readable by time travel) or creates the table.
+    """
+    verb = "CREATE OR REPLACE TABLE" if replace else "CREATE TABLE"
+    select = ", ".join(HIVE.quote(c) for c in columns)
+    return f"{verb} {table.quoted(HIVE)} USING DELTA AS SELECT {select} FROM {HIVE.quote(view)}"
+
+
+def insert_overwrite_sql(table: TableName, view: str, columns: Sequence[str]) -> str:
+    """Replace every row of ``table`` by the rows of ``view`` (one version of a Delta table)."""
+    select = ", ".join(HIVE.quote(c) for c in columns)
+    return f"INSERT OVERWRITE TABLE {table.quoted(HIVE)} SELECT {select} FROM {HIVE.quote(view)}"
 
 
 def create_table_like_sql(table: TableName, like: TableName) -> str:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Spark data source of each format a publisher reads with Spark
-SPARK_READER = {"pqt": "parquet", "avro": "avro"}
+SPARK_READER = {"pqt": "parquet", "avro": "avro", "delta": "delta"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ class PublishSource:
     files: tuple[SourceFile, ...]
     row_count: int | None
     renamed_columns: dict[str, str] = field(default_factory=dict)
+    #: a delta output: the table version the job wrote (read with time travel)
+    delta_version: int | None = None
 
     @property
     def file_paths(self) -> list[str]:
@@ -99,6 +101,7 @@ def find_source(result: JobGroupResult, body: PublishBody, *, target: str) -> Pu
                     files=tuple(SourceFile(f.path, f.bytes) for f in output.files),
                     row_count=output.rowCount,
                     renamed_columns=dict(output.renamedColumns),
+                    delta_version=output.deltaVersion,
                 )
     written = [f"{o.format} ({o.path})" for j in result.jobs_of("filewriter") for o in j.outputs]
     raise PublishError(
@@ -142,4 +145,13 @@ def read_source(spark: SparkSession, source: PublishSource) -> DataFrame:
             "avro results read by the fastavro fallback: the spark-avro jar is not on the classpath"
         )
         return read_avro_files(spark, source.file_paths)
+    if reader == "delta":
+        # the version the job wrote, whatever was committed to the table since
+        from spark_jobs.io.delta import require_delta
+
+        require_delta(spark)
+        delta_reader = spark.read.format("delta")
+        if source.delta_version is not None:
+            delta_reader = delta_reader.option("versionAsOf", source.delta_version)
+        return delta_reader.load(source.path)
     return spark.read.format(reader).load(source.file_paths)

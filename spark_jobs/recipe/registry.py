@@ -42,6 +42,9 @@ class FunctionSpec:
     #: "scalar", "aggregate" (needs a group) or "window" (needs an order)
     kind: str = "scalar"
     aliases: tuple[str, ...] = field(default=())
+    #: a sample call over the columns ``s`` (string), ``n`` (numeric text), ``d`` (double),
+    #: ``t`` (timestamp), ``a`` (array<string>): the no-UDF plan test compiles it
+    example: str | None = None
 
     def arity_text(self) -> str:
         low, high = self.arity
@@ -92,10 +95,12 @@ def function(
     arity: int | tuple[int, int | None] = 1,
     kind: str = "scalar",
     aliases: Sequence[str] = (),
+    example: str | None = None,
 ) -> Callable[[FunctionFn], FunctionFn]:
     """Register ``fn(ctx: CallContext, args: list[Arg]) -> Column`` as the function ``name``.
 
-    ``arity`` is an exact count or ``(least, most)`` with ``most=None`` for any number.
+    ``arity`` is an exact count or ``(least, most)`` with ``most=None`` for any number;
+    ``example`` is a sample call for the no-UDF plan test when its default arguments do not fit.
     """
 
     def register(fn: FunctionFn) -> FunctionFn:
@@ -107,6 +112,7 @@ def function(
             family=_family(fn.__module__),
             kind=kind,
             aliases=tuple(a.upper() for a in aliases),
+            example=example,
         )
         for key in (spec.name, *spec.aliases):
             if key in FUNCTIONS:

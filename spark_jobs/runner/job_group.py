@@ -423,4 +423,5 @@ def _output_record(output: CommittedOutput, rows: int | None) -> OutputRecord:
         files=[FileRecord(path=f.path, bytes=f.size) for f in output.files],
         renamedColumns=output.renamed_columns,
         jsonEncodedColumns=output.json_encoded_columns,
+        deltaVersion=output.delta_version,
     )

@@ -53,6 +53,7 @@ class OutputRecord(ResultModel):
     files: list[FileRecord] = Field(default_factory=list)
     renamedColumns: dict[str, str] = Field(default_factory=dict)
     jsonEncodedColumns: list[str] = Field(default_factory=list)
+    deltaVersion: int | None = None  # format delta: the table version this run wrote
 
 
 class DatasetRecord(ResultModel):

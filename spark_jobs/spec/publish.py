@@ -25,9 +25,9 @@ DOCUMENT = "publish body"
 
 #: what the API calls ``action``; see spark_jobs.publish.actions for what each one does
 PublishAction = Literal["create", "load", "createAndLoad", "truncateAndLoad", "dropAndLoad"]
-#: ``inputFormat``: the format of the job group's results to publish (Hive: avro, pqt;
+#: ``inputFormat``: the format of the job group's results to publish (Hive: avro, pqt, delta;
 #: Redshift: csv, json, avro)
-PublishFormat = Literal["avro", "pqt", "csv", "json"]
+PublishFormat = Literal["avro", "pqt", "csv", "json", "delta"]
 
 
 class PublishBody(StrictModel):

@@ -1,6 +1,6 @@
 """A recipe reads each row's source file and position in a dataset with parameters.
 
-Runs through the Wrangle engine (``spark_jobs/recipe``).
+Runs the Wrangle engine (``spark_jobs/recipe``) on a dataset with parameters.
 """
 
 from __future__ import annotations

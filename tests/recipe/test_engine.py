@@ -148,6 +148,26 @@ def test_row_transforms(spark: SparkSession) -> None:
     ]
 
 
+def test_splitrows(spark: SparkSession) -> None:
+    # reference: "splitrows col: column1 on: '\\r'" turns one blob into rows
+    df = spark.createDataFrame([("a,1\rb,2\rc,3", 7), (None, 8)], "column1 string, k int")
+    out = run(df, ["splitrows col: column1 on: '\\r'"])
+    assert rows(out) == [("a,1", 7), ("b,2", 7), ("c,3", 7), (None, 8)]
+
+
+def test_settype_datetime_with_platform_format(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("12-31-21",), ("2021-12-31",), ("",)], "d string")
+    out = run(
+        df,
+        [
+            "settype col: d type: 'Datetime', 'mm-dd-yy', 'mm*dd*yyyy'",
+            "derive value: ISMISMATCHED(d, 'Datetime') as: 'bad'",
+        ],
+    )
+    assert column_type(out.schema["d"]).formats == ("MM-dd-yy",)
+    assert rows(out) == [("12-31-21", False), ("2021-12-31", True), ("", True)]
+
+
 def test_header(spark: SparkSession) -> None:
     df = spark.createDataFrame(
         [("name", "age"), ("ada", "36"), ("bob", "")], "column1 string, column2 string"
@@ -407,14 +427,18 @@ def test_no_python_udf_in_function_library(spark: SparkSession) -> None:
     from spark_jobs.recipe.registry import FUNCTIONS, load_families
 
     load_families()  # the registry is empty until a recipe was applied (test run alone)
-    df = spark.createDataFrame(
-        [("a", "1", 2.0, "/f.csv", 1)],
-        "s string, n string, d double, __sj_filepath string, __sj_sourcerownumber long",
+    df = spark.sql(
+        "SELECT 'a' s, '1' n, 2.0D d, TIMESTAMP'2024-01-02 03:04:05' t, array('x', 'y') a, "
+        "'/f.csv' __sj_filepath, 1L __sj_sourcerownumber"
     )
     steps = []
     for name, spec in sorted(FUNCTIONS.items()):
         low = spec.arity[0]
-        if spec.kind == "aggregate":
+        if spec.example:
+            group = " group: s" if spec.kind == "aggregate" else ""
+            order = " order: d" if spec.kind == "window" else ""
+            step = f"derive value: {spec.example}{group}{order}"
+        elif spec.kind == "aggregate":
             step = f"derive value: {name}({'d' if low else ''}) group: s"
         elif spec.kind == "window":
             step = f"derive value: {name}({', '.join(['d', '1'][:low])}) order: d"
@@ -428,7 +452,7 @@ def test_no_python_udf_in_function_library(spark: SparkSession) -> None:
             step = f"derive value: {call}"
         steps.append(f"{step} as: 'f_{name}'")
     out = run(df, steps)
-    assert len(out.columns) == 5 + len(FUNCTIONS)
+    assert len(out.columns) == 7 + len(FUNCTIONS)
     plan = out._jdf.queryExecution().executedPlan().toString()
     assert "BatchEvalPython" not in plan and "ArrowEvalPython" not in plan
     assert len(out.collect()) == 1
