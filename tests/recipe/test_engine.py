@@ -407,7 +407,7 @@ LOGICAL_ARGS = {"AND", "OR", "XOR", "NOT", "IF"}
 TYPED_ARGS = {"ISVALID", "VALID", "ISMISMATCHED", "IFMISMATCHED", "IFVALID"}
 #: functions whose arguments must be a unit, a time zone or a list of arrays
 EXAMPLE_CALLS = {
-    "DATETIME": "DATETIME(1, 1, 1, 1, 1, 1)",
+    "DATETIME": "DATETIME(2000, 1, 2, 3, 4, 5)",
     "DATEDIF": "DATEDIF(s, s, day)",
     "DATEADD": "DATEADD(s, 1, day)",
     "CONVERTFROMUTC": "CONVERTFROMUTC(s, 'UTC')",
