@@ -22,7 +22,7 @@ from pyspark.sql import types as T
 from spark_jobs.recipe import ast
 from spark_jobs.recipe.compiler import Arg, CallContext
 from spark_jobs.recipe.registry import function
-from spark_jobs.recipe.types import parse_datetime
+from spark_jobs.recipe.types import column_type, parse_datetime
 
 #: platform token letter -> (Spark letter, longest run Spark accepts)
 _TOKENS: dict[str, tuple[str, int]] = {
@@ -104,10 +104,30 @@ def data_type(ctx: CallContext, column: Column) -> T.DataType:
     return ctx.ctx.df.select(column).schema.fields[0].dataType
 
 
+def _kind(ctx: CallContext, arg: Arg, value: Column) -> T.DataType:
+    """The Spark type of an argument's value; literals and columns without analysing the plan."""
+    node = arg.node
+    if isinstance(node, ast.StringLit):
+        return T.StringType()
+    if isinstance(node, ast.ColumnRef) and not node.is_metadata:
+        field = ctx.ctx.fields[ctx.ctx.resolve_name(node)]
+        if not isinstance(field.dataType, T.StringType):
+            return field.dataType
+        wtype = column_type(field).name
+        return (
+            T.TimestampType()
+            if wtype == "Datetime"
+            else T.DateType()
+            if wtype == "Date"
+            else (T.StringType())
+        )
+    return data_type(ctx, value)
+
+
 def timestamp(ctx: CallContext, arg: Arg) -> Column:
     """The argument as a timestamp (null when it is no date)."""
     value = arg.value
-    kind = data_type(ctx, value)
+    kind = _kind(ctx, arg, value)
     if isinstance(kind, T.TimestampType | T.TimestampNTZType):
         return value
     if isinstance(kind, T.DateType):
@@ -157,7 +177,8 @@ def date(ctx: CallContext, args: list[Arg]) -> Column:
 def datetime_(ctx: CallContext, args: list[Arg]) -> Column:
     """DATETIME(year, month, day, hour, minute, second): a Datetime."""
     year, month, day, hour, minute = (_int(a).cast("int") for a in args[:5])
-    return F.try_make_timestamp(year, month, day, hour, minute, args[5].value.cast("decimal(16,6)"))
+    seconds = args[5].value.cast("decimal(16,6)")
+    return F.try_make_timestamp(year, month, day, hour, minute, seconds)
 
 
 @function("TIME", arity=3)
