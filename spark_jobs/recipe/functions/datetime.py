@@ -8,7 +8,7 @@ platform's missing result). The session time zone is UTC.
 
 Format strings (DATEFORMAT, UNIXTIMEFORMAT, PARSEDATE) use the platform's formatting tokens,
 which are Java's; :func:`spark_pattern` checks them and turns them into Spark datetime
-patterns (see docs/wrangle-datetime-nested.md for the table).
+patterns (see docs/wrangle.md for the table).
 """
 
 from __future__ import annotations
