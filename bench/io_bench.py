@@ -104,7 +104,8 @@ def write_once(
 
     committer = OutputCommitter(spark, jg)
     with timer() as t:
-        committer.stage(df, WriteSetting(path=str(path), action=action, format=fmt), 0)
+        setting = WriteSetting.model_validate({"path": str(path), "action": action, "format": fmt})
+        committer.stage(df, setting, 0)
         out = committer.commit()[0]
     return t[0], out.bytes
 
