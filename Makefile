@@ -9,6 +9,11 @@ JARS_DIR    := .jars
 CLASSPATH   := $(JARS_DIR)/spark-$(SPARK_LINE).classpath
 MVN         ?= mvn
 MVN_FLAGS   := -q -B -Dmaven.repo.local=$(CURDIR)/$(JARS_DIR)/m2
+# the Spark 3.5 line (EMR 7, Databricks 15/16 LTS): a second venv and jar set, unit suite only
+VENV35      ?= .venv-spark35
+PY35        := $(VENV35)/bin/python
+CLASSPATH35 := $(JARS_DIR)/spark-3.5.classpath
+SPARK35_TESTS := $(wildcard tests/spec tests/io tests/runner tests/recipe)
 export PYSPARK_PYTHON := $(CURDIR)/$(PY)
 export PYSPARK_DRIVER_PYTHON := $(CURDIR)/$(PY)
 
@@ -36,6 +41,22 @@ $(CLASSPATH): conf/jars/pom.xml
 .PHONY: jars
 jars: $(CLASSPATH) ## fetch the JVM extras (spark-avro, delta-spark, hadoop-aws) once into .jars/
 
+$(VENV35)/.installed: pyproject.toml constraints-spark35.txt
+	test -x $(PY35) || $(PYTHON) -m venv $(VENV35)
+	$(PY35) -m pip install -q --upgrade pip
+	$(PY35) -m pip install -q -r constraints-spark35.txt
+	$(PY35) -m pip install -q --no-deps -e .
+	touch $@
+
+$(CLASSPATH35): conf/jars/pom.xml
+	mkdir -p $(JARS_DIR)
+	$(MVN) $(MVN_FLAGS) -f conf/jars/pom.xml -P spark-3.5 dependency:build-classpath \
+	  -Dmdep.includeScope=runtime -Dmdep.outputFile=$(CURDIR)/$@.tmp
+	mv $@.tmp $@
+
+.PHONY: setup-spark35
+setup-spark35: $(VENV35)/.installed $(CLASSPATH35) ## .venv-spark35 (pyspark 3.5, constraints-spark35.txt) and its JVM extras
+
 .PHONY: system
 system: ## Debian packages the tests need (postgresql, chromium), installed only when missing
 	bash scripts/setup-system.sh
@@ -48,8 +69,24 @@ demo: setup ## run the example job group on local Spark and show where its outpu
 	$(PY) scripts/demo.py
 
 .PHONY: test
-test: setup ## run the whole test suite (unit and integration)
+test: setup setup-spark35 ## run the whole test suite (unit and integration), then the unit suite on Spark 3.5
 	$(PY) -m pytest -q
+	$(MAKE) --no-print-directory test-spark35
+
+.PHONY: test-spark35
+test-spark35: setup-spark35 ## the unit suite on Spark 3.5 (no integration or cluster tests)
+	PYSPARK_PYTHON=$(CURDIR)/$(PY35) PYSPARK_DRIVER_PYTHON=$(CURDIR)/$(PY35) \
+	  $(PY35) -m pytest -q -p no:cacheprovider -m "not integration and not cluster" $(SPARK35_TESTS)
+
+.PHONY: cluster-test
+cluster-test: setup ## only the standalone-cluster test: master + 2 workers on loopback, spark-submit
+	$(PY) -m pytest -q -m cluster tests/cluster
+
+.PHONY: dist
+dist: venv ## the wheel and the zip for spark-submit --py-files, in dist/
+	rm -f dist/spark_jobs-*.whl dist/spark_jobs.zip
+	$(PY) -m pip wheel -q --no-deps -w dist .
+	$(PY) scripts/cluster.py zip dist/spark_jobs.zip
 
 .PHONY: lint
 lint: venv ## ruff (lint + format check) and mypy on the package
@@ -68,4 +105,4 @@ bench: setup ## run the benchmarks and write bench/results.md
 
 .PHONY: clean
 clean: ## remove run products (keeps .venv and .jars)
-	rm -rf .spark_jobs out bench/work .pytest_cache
+	rm -rf .spark_jobs out bench/work .pytest_cache dist build

@@ -102,6 +102,65 @@ def read_properties(path: Path) -> dict[str, str]:
     return props
 
 
+#: environment variables naming an S3-compatible endpoint (the AWS SDKs' own names)
+S3_ENDPOINT_ENV = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
+
+
+def s3a_settings(
+    endpoint_url: str | None = None,
+    *,
+    region: str | None = None,
+    bucket: str | None = None,
+    access_key_id: str | None = None,
+    secret_access_key: str | None = None,
+) -> dict[str, str]:
+    """Hadoop S3A settings (``fs.s3a.*``, or ``fs.s3a.bucket.<b>.*`` for one bucket) for an
+    endpoint: an S3-compatible endpoint is reached with path-style requests, over plain HTTP when
+    its URL says so. Without keys the S3A default credential chain is used (the environment's
+    ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, then the instance's role): no secret is put in
+    the configuration. Keys given here are (for that bucket only); never log the result.
+    """
+    prefix = f"fs.s3a.bucket.{bucket}." if bucket else "fs.s3a."
+    conf: dict[str, str] = {}
+    if endpoint_url:
+        parsed = urlparse(endpoint_url)
+        conf[prefix + "endpoint"] = endpoint_url
+        conf[prefix + "path.style.access"] = "true"
+        conf[prefix + "connection.ssl.enabled"] = str(parsed.scheme == "https").lower()
+    if region:
+        conf[prefix + "endpoint.region"] = region
+    if access_key_id and secret_access_key:
+        conf[prefix + "access.key"] = access_key_id
+        conf[prefix + "secret.key"] = secret_access_key
+    return conf
+
+
+def s3a_settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``spark.hadoop.fs.s3a.*`` for a local session from the environment: the endpoint of
+    ``AWS_ENDPOINT_URL_S3`` / ``AWS_ENDPOINT_URL`` and the region of ``AWS_REGION`` /
+    ``AWS_DEFAULT_REGION`` (credentials stay with S3A's default chain, which reads the
+    environment itself)."""
+    env = os.environ if environ is None else environ
+    endpoint = next((env[name] for name in S3_ENDPOINT_ENV if env.get(name)), None)
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+    if not endpoint:
+        return {}
+    return {f"spark.hadoop.{k}": v for k, v in s3a_settings(endpoint, region=region).items()}
+
+
+def apply_s3a_settings(spark: SparkSession, settings: Mapping[str, str]) -> None:
+    """Put S3A settings on a running session's Hadoop configuration (they apply to S3A file
+    systems opened afterwards: a bucket's file system is cached once opened)."""
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    for key, value in settings.items():
+        conf.set(key, value)
+
+
+def can_write_s3(spark: SparkSession) -> bool:
+    """Whether Spark itself can write ``s3a://`` paths (the hadoop-aws connector is there)."""
+    return jvm_extras_available(spark)["hadoop-aws"]
+
+
 #: where a local session keeps its embedded Hive metastore and warehouse, under the job store
 HIVE_DIR_NAME = "hive"
 
@@ -169,6 +228,7 @@ def local_session_conf(settings: LocalSessionSettings) -> dict[str, str]:
             conf["spark.hadoop.javax.jdo.option.ConnectionURL"] = url
         if settings.warehouse_dir is not None:
             conf["spark.sql.warehouse.dir"] = str(settings.warehouse_dir)
+    conf.update(s3a_settings_from_env())
     conf.update(PRODUCT_RUNTIME_CONF)
     conf.update(settings.extra_conf)
     return conf
@@ -198,7 +258,8 @@ def get_submitted_session(
     connection's Hive metastore); everything else stays the cluster's.
     """
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = SparkSession.builder.appName(app_name)
+    # a static setting: only the builder can set it (spark.conf.set would fail on any cluster)
+    builder = SparkSession.builder.appName(app_name).config("spark.ui.showConsoleProgress", "false")
     for key, value in (extra_conf or {}).items():
         builder = builder.config(key, value)
     if hive:
@@ -206,7 +267,6 @@ def get_submitted_session(
     spark = builder.getOrCreate()
     for key, value in PRODUCT_RUNTIME_CONF.items():
         spark.conf.set(key, value)
-    spark.conf.set("spark.ui.showConsoleProgress", "false")
     announce_jvm_extras(spark)
     return spark
 

@@ -13,12 +13,17 @@ import sys
 from collections.abc import Sequence
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (the EMR and Databricks templates in scripts/ are checked against it)."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--spec", required=True, help="job spec JSON file (local path)")
     parser.add_argument("--job-store", default=".spark_jobs", help="job store root, any Hadoop URI")
     parser.add_argument("--result", help="also write the final result JSON to this local file")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
 
     from spark_jobs.runner.app import configure_logging, run_command
     from spark_jobs.session import get_submitted_session

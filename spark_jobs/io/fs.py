@@ -11,7 +11,6 @@ import os
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlparse
 
@@ -304,9 +303,14 @@ class HadoopFileSystem:
             out.close()
         return True
 
-    def concat(self, sources: Sequence[str], dest: str, *, prefix: bytes = b"") -> None:
+    def concat(
+        self, sources: Sequence[str], dest: str, *, prefix: bytes = b"", overwrite: bool = False
+    ) -> None:
+        """Write ``prefix`` and the sources' bytes, in order, to ``dest``. On S3A the object
+        appears (or replaces the old one, ``overwrite=True``) only when the stream is closed:
+        readers see the old object or the new one, never a part."""
         fs = self._fs(dest)
-        out = fs.create(self._path(dest), False)
+        out = fs.create(self._path(dest), overwrite)
         try:
             if prefix:
                 out.write(bytearray(prefix))

@@ -19,6 +19,10 @@ the others are staged and written by :meth:`OutputCommitter.commit`, first (see
 A failed job removes its staging directories; a killed one leaves only hidden staging directories,
 which :class:`StagingJanitor` removes as soon as the driver process is gone.
 
+S3 (``s3a://``, and ``s3://`` mapped to it) has no rename: there the commit moves objects one by
+one and a ``_SUCCESS`` manifest written last marks a complete directory (:meth:`_commit_s3`,
+docs/outputs-s3.md says exactly what a reader can rely on).
+
 ``asSingleFile`` outputs are written in parallel as part files (without header) and then
 concatenated into one file, byte for byte, in the JVM or with ``copyfileobj``: never collected to
 the driver. Concatenated gzip members and bzip2 streams are valid gzip / bzip2 files.
@@ -30,6 +34,7 @@ import bz2
 import csv
 import gzip
 import io
+import json
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -41,6 +46,7 @@ from spark_jobs.io.formats import SPARK_FORMAT, prepare_for_format, writer_optio
 from spark_jobs.io.fs import (
     FileInfo,
     FileSystem,
+    HadoopFileSystem,
     basename,
     filesystem_for,
     is_local,
@@ -358,10 +364,13 @@ class OutputCommitter:
         fs = self._fs(staged.target)
         setting = staged.setting
         target = staged.target
-        fs.mkdirs(parent(target))
+        if not is_s3(target):
+            fs.mkdirs(parent(target))
         existed = fs.exists(target)
         try:
-            if setting.action == "create":
+            if is_s3(target):
+                final = self._commit_s3(fs, staged)
+            elif setting.action == "create":
                 final = (
                     target
                     if not fs.exists(target)
@@ -401,6 +410,71 @@ class OutputCommitter:
             renamed_columns=staged.renamed_columns,
             json_encoded_columns=staged.json_encoded_columns,
         )
+
+    # --- S3: no rename ------------------------------------------------------------------
+
+    def _commit_s3(self, fs: FileSystem, staged: StagedOutput) -> str:
+        """Commit to S3, where nothing can be renamed atomically (see docs/outputs-s3.md).
+
+        A single file is one object: it is put in place by a server-side copy (a new key) or by
+        streaming into the key (overwrite, append: old + new bytes), which S3 replaces
+        atomically when the upload completes. A directory's part files are moved one object at a
+        time to names carrying the job group id (never an old part's name), then the old parts
+        are deleted (overwrite), and ``_SUCCESS`` (the list of the directory's files) is written
+        last; it is removed first, so a directory with a ``_SUCCESS`` is always complete. A
+        failure before the last step removes what was moved and leaves the old objects as they were.
+        """
+        setting = staged.setting
+        target = staged.target
+        exists = fs.exists(target)
+        if setting.action == "create" and exists:
+            target = parallel_path(fs, target, self.job_group_id)
+            exists = False
+        if staged.single_file:
+            if exists and fs.is_dir(target):
+                raise OutputError(f"cannot write a single file to {target}: it is a directory")
+            if not exists:
+                fs.rename(staged.staged, target)  # S3A: a server-side copy to a new key
+                return target
+            assert isinstance(fs, HadoopFileSystem)
+            sources = [target, staged.staged] if setting.action == "append" else [staged.staged]
+            fs.concat(sources, target, overwrite=True)
+            return target
+        if exists and not fs.is_dir(target):
+            raise OutputError(f"cannot write part files to {target}: it is a file, not a directory")
+        success = join(target, "_SUCCESS")
+        old = [f for f in fs.walk_files(target)] if exists else []
+        old_success = fs.read_bytes(success) if exists and fs.exists(success) else None
+        moved: list[str] = []
+        try:
+            if old_success is not None:
+                fs.delete(success)
+            for info in fs.list_dir(staged.staged):
+                if not _is_data_file(info):
+                    continue
+                head, _, tail = basename(info.path).partition("-")
+                name = basename(info.path) if not exists else f"{head}-jg{self.job_group_id}-{tail}"
+                dest = join(target, name)
+                fs.rename(info.path, dest)
+                moved.append(dest)
+        except BaseException:
+            for dest in moved:
+                fs.delete(dest)
+            if old_success is not None:
+                fs.write_bytes(success, old_success, overwrite=True)
+            raise
+        if setting.action == "overwrite":
+            for info in old:
+                if info.path not in moved:
+                    fs.delete(info.path)
+        files = [f for f in fs.walk_files(target) if _is_data_file(f)]
+        manifest = {
+            "jobGroupId": self.job_group_id,
+            "action": setting.action,
+            "files": [{"path": f.path, "bytes": f.size} for f in files],
+        }
+        fs.write_bytes(success, json.dumps(manifest, indent=1).encode(), overwrite=True)
+        return target
 
     def _append(self, fs: FileSystem, staged: StagedOutput) -> None:
         target = staged.target
@@ -454,6 +528,11 @@ class OutputCommitter:
         """
         self._remove_staging()
         self._janitor.abandon()
+
+
+def is_s3(uri: str) -> bool:
+    """Whether ``uri`` (normalized: ``s3://`` is ``s3a://``) is in S3."""
+    return uri.startswith("s3a://")
 
 
 def _as_uri(path: str) -> str:

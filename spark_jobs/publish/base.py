@@ -98,13 +98,8 @@ def publisher_for(connection: ConnectionBase) -> PublisherType:
 
         return HivePublisher
     if connection.type == "redshift":
-        try:
-            # the package holds the SQL, staging and load parts; the publisher class joins them
-            from spark_jobs.publish.redshift import RedshiftPublisher  # type: ignore[attr-defined]
-        except ImportError:
-            raise PublishError(
-                f"connection {connection.label}: publishing to Redshift is not available in this build"
-            ) from None
+        from spark_jobs.publish.redshift import RedshiftPublisher
+
         return RedshiftPublisher
     raise PublishError(
         f"connection {connection.label}: no publisher for connection type {connection.type!r}"

@@ -1,6 +1,8 @@
-"""The Wrangle engine's public surface (see docs/architecture.md).
+"""The Wrangle engine's public surface (see docs/architecture.md and docs/wrangle.md).
 
-Placeholder until the engine lands: an empty recipe passes data through.
+``parse_recipe`` is pure Python (grammar, names, arities, patterns); ``apply_recipe`` compiles
+each step against the DataFrame's schema into native Spark operations (unknown columns are found
+there) and returns the transformed DataFrame, without running a Spark job.
 """
 
 from __future__ import annotations
@@ -8,13 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from pyspark.errors import PySparkException
 from pyspark.sql import DataFrame
 
 from spark_jobs.errors import RecipeError, SourceLocation
+from spark_jobs.recipe import ast
+from spark_jobs.recipe.parser import parse_step
+
+__all__ = ["DatasetReference", "Recipe", "RecipeError", "apply_recipe", "parse_recipe"]
 
 
 @dataclass(frozen=True)
 class DatasetReference:
+    """Another dataset of the flow a step reads (union / join / lookup): by name or by id."""
+
     name: str | None
     id: int | None
     step: int
@@ -22,24 +31,88 @@ class DatasetReference:
 
 @dataclass(frozen=True)
 class Recipe:
-    steps: tuple[str, ...]
+    steps: tuple[ast.Step, ...]
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return tuple(s.text for s in self.steps)
 
     def dataset_references(self) -> list[DatasetReference]:
-        return []
+        from spark_jobs.recipe.registry import TRANSFORMS
+
+        out: list[DatasetReference] = []
+        for step in self.steps:
+            spec = TRANSFORMS[step.transform.lower()]
+            for name in spec.dataset_params:
+                param = step.param(name)
+                for node in param.values if param else ():
+                    out.extend(_references(node, step.number))
+        return list(dict.fromkeys(out))
 
     def metadata_columns(self) -> set[str]:
-        return set()
+        """The hidden per-row metadata the steps read (``$filepath``, ``$sourcerownumber``)."""
+        out: set[str] = set()
+        for step in self.steps:
+            for node in step.walk():
+                if isinstance(node, ast.ColumnRef) and node.is_metadata:
+                    out.add(node.name.lower())
+                elif isinstance(node, ast.Call) and node.name.upper() in _METADATA_FUNCTIONS:
+                    out.add(_METADATA_FUNCTIONS[node.name.upper()])
+            if step.transform.lower() == "header" and step.param("sourcerownumber"):
+                out.add("$sourcerownumber")
+        return out
+
+
+_METADATA_FUNCTIONS = {"SOURCEROWNUMBER": "$sourcerownumber", "FILEPATH": "$filepath"}
+
+
+def _references(node: ast.Expr, step: int) -> list[DatasetReference]:
+    if isinstance(node, ast.ArrayLit):
+        return [r for item in node.items for r in _references(item, step)]
+    if isinstance(node, ast.NumberLit) and isinstance(node.value, int):
+        return [DatasetReference(name=None, id=node.value, step=step)]
+    if isinstance(node, ast.ColumnRef):
+        return [DatasetReference(name=node.name, id=None, step=step)]
+    if isinstance(node, ast.StringLit):
+        return [DatasetReference(name=node.value, id=None, step=step)]
+    return []
 
 
 def parse_recipe(steps: Sequence[str]) -> Recipe:
-    for number, text in enumerate(steps, start=1):
-        raise RecipeError(
-            "the Wrangle engine is not available yet", SourceLocation(number, 1, 1, text)
-        )
-    return Recipe(tuple(steps))
+    """Parse every step; the first error raises (naming its step, line and column)."""
+    return Recipe(tuple(parse_step(text, number) for number, text in enumerate(steps, start=1)))
 
 
 def apply_recipe(
-    df: DataFrame, recipe: Recipe, *, resolve: Callable[[DatasetReference], DataFrame], dataset: str
+    df: DataFrame,
+    recipe: Recipe,
+    *,
+    resolve: Callable[[DatasetReference], DataFrame],
+    dataset: str,
 ) -> DataFrame:
+    """``df`` transformed by every step of ``recipe`` (lazily: no Spark job runs here)."""
+    from spark_jobs.recipe.compiler import StepContext
+    from spark_jobs.recipe.registry import TRANSFORMS, load_families
+
+    load_families()
+    for step in recipe.steps:
+        spec = TRANSFORMS[step.transform.lower()]
+        try:
+            df = spec.fn(StepContext(df=df, step=step, resolve=resolve, dataset=dataset))
+        except RecipeError as exc:
+            raise exc.with_dataset(dataset) from None
+        except PySparkException as exc:
+            reason = _first_line(exc)
+            raise RecipeError(
+                f"Spark rejected the step: {reason}",
+                SourceLocation(step.number, 1, 1, step.text),
+                dataset=dataset,
+            ) from None
     return df
+
+
+def _first_line(exc: BaseException) -> str:
+    for line in str(exc).splitlines():
+        if line.strip():
+            return line.strip()[:500]
+    return type(exc).__name__

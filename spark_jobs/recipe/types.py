@@ -1,13 +1,418 @@
-"""Placeholder for the Wrangle type system (see docs/architecture.md)."""
+"""The Wrangle type system on Spark: logical and semantic types, valid / mismatched / missing.
+
+How a type is carried
+---------------------
+The platform keeps every imported value, also the ones that do not fit the column's type
+("mismatched"), and shows the type beside the column. We do the same: a column inferred or set
+to a Wrangle type keeps its *values as strings* and carries the type in its Spark field metadata
+(``{"wrangle": {"type": "Integer"}}``, :data:`METADATA_KEY`). CSV outputs therefore write every
+value as imported. :func:`to_physical` turns such columns into properly typed Spark columns
+(``Integer -> bigint``, ``Decimal -> double``, ``Boolean -> boolean``, ``Datetime -> timestamp``,
+``Date -> date``; mismatched values become null) for typed outputs (JSON, Avro, Parquet).
+
+Columns that are already typed in Spark (Parquet input, values computed by a recipe) need no
+metadata: :func:`column_type` maps their Spark type to the Wrangle type.
+
+Classification
+--------------
+:func:`classify` is a plain Spark expression (no UDF) over the value rendered as a string:
+``MISSING`` (2) when the value is null or the empty string, ``VALID`` (0) when it matches the
+type (a regular expression, plus a range check for Integer and a parse for Datetime),
+``MISMATCHED`` (1) otherwise.
+
+Inference on import (:func:`infer_types`)
+-----------------------------------------
+Like the platform, which types a column from a sample of its rows: for every untyped string
+column, the first :data:`INFERENCE_SAMPLE_ROWS` rows are classified against the candidate types
+in order (Integer, Decimal, Boolean, Datetime, Email, URL, IP address), and the first candidate
+that at least :data:`INFERENCE_THRESHOLD` of the non-missing sampled values fit is the column's
+type; otherwise String. One small Spark job on the sample, whatever the number of columns.
+"""
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from spark_jobs import metadata_columns
+
+VALID = 0
+MISMATCHED = 1
+MISSING = 2
+
+METADATA_KEY = "wrangle"
+INFERENCE_SAMPLE_ROWS = 1000
+INFERENCE_THRESHOLD = 0.9
+
+#: Spark datetime patterns tried, in order, when a Datetime has no explicit format
+DEFAULT_DATETIME_FORMATS: tuple[str, ...] = (
+    "yyyy-MM-dd HH:mm:ss",
+    "yyyy-MM-dd'T'HH:mm:ss",
+    "yyyy-MM-dd'T'HH:mm:ss.SSS",
+    "yyyy-MM-dd'T'HH:mm:ssXXX",
+    "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
+    "yyyy-MM-dd HH:mm:ss.SSS",
+    "yyyy-MM-dd HH:mm",
+    "yyyy-MM-dd",
+    "yyyy/MM/dd",
+    "yyyy/MM/dd HH:mm:ss",
+    "M/d/yyyy",
+    "M/d/yyyy H:mm",
+    "M/d/yyyy H:mm:ss",
+    "M/d/yy",
+    "d-M-yyyy",
+    "MMM d, yyyy",
+    "MMMM d, yyyy",
+    "d MMM yyyy",
+    "yyyyMMdd",
+)
+
+_US_STATES = (
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
+    "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC AS GU MP PR VI"
+).split()
+_US_STATE_NAMES = (
+    "Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|"
+    "Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|"
+    "Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|"
+    "New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|"
+    "Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|"
+    "West Virginia|Wisconsin|Wyoming|District of Columbia|Puerto Rico|Guam|American Samoa|"
+    "Virgin Islands|Northern Mariana Islands"
+)
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+
+#: Java regular expressions (Spark's ``rlike``) of the types checked by pattern alone
+PATTERNS: dict[str, str] = {
+    "Integer": r"^[+-]?[0-9]+$",
+    "Decimal": r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$",
+    "Boolean": r"(?i)^(true|false|t|f|yes|no|y|n|on|off|1|0)$",
+    "Array": r"(?s)^\[.*\]$",
+    "Object": r"(?s)^\{.*\}$",
+    "Email": r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$",
+    "URL": r"(?i)^(https?|ftp)://[^\s/?#]+[^\s]*$|^www\.[^\s/?#]+\.[^\s]+$",
+    "IP Address": rf"^{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}$",
+    "Zip Code": r"^[0-9]{5}(-[0-9]{4})?$",
+    "State": r"(?i)^(" + "|".join(_US_STATES) + "|" + _US_STATE_NAMES + r")$",
+    "Phone Number": r"^(\+?1[-. ]?)?(\([2-9][0-9]{2}\)|[2-9][0-9]{2})[-. ]?[0-9]{3}[-. ]?[0-9]{4}$",
+    "Social Security Number": r"^(?!000|666|9[0-9]{2})[0-9]{3}-?(?!00)[0-9]{2}-?(?!0000)[0-9]{4}$",
+    # major issuers' prefixes and lengths, after spaces and dashes are removed (no Luhn check)
+    "Credit Card": r"^(4[0-9]{12}([0-9]{3})?|5[1-5][0-9]{14}|2[2-7][0-9]{14}|3[47][0-9]{13}"
+    r"|3(0[0-5]|[68][0-9])[0-9]{11}|6(011|5[0-9]{2})[0-9]{12}|35[0-9]{14})$",
+    "Gender": r"(?i)^(m|f|male|female|man|woman|men|women|boy|girl|masculine|feminine)$",
+}
 
 
-def infer_types(df: DataFrame) -> DataFrame:
-    return df
+@dataclass(frozen=True)
+class WrangleType:
+    """A Wrangle data type: a logical type (String, Integer, ...) or a semantic one (Email, ...).
+
+    ``formats`` are Spark datetime patterns for Datetime / Date (empty: the default formats).
+    """
+
+    name: str
+    formats: tuple[str, ...] = ()
+
+    @property
+    def is_semantic(self) -> bool:
+        return self.name in SEMANTIC_TYPES
+
+    @property
+    def spark_type(self) -> T.DataType:
+        """The Spark type a typed output stores this type's valid values as."""
+        return _SPARK_TYPES.get(self.name, T.StringType())
+
+    def to_metadata(self) -> dict[str, object]:
+        data: dict[str, object] = {"type": self.name}
+        if self.formats:
+            data["formats"] = list(self.formats)
+        return {METADATA_KEY: data}
+
+    @staticmethod
+    def parse(name: str, formats: Sequence[str] = ()) -> WrangleType:
+        """The type named ``name`` (case-insensitive, the platform's aliases accepted).
+
+        Raises ``KeyError`` naming nothing else; callers turn it into a located RecipeError.
+        """
+        canonical = TYPE_ALIASES[_normalize(name)]
+        return WrangleType(canonical, tuple(formats))
+
+
+STRING = WrangleType("String")
+INTEGER = WrangleType("Integer")
+DECIMAL = WrangleType("Decimal")
+BOOLEAN = WrangleType("Boolean")
+DATETIME = WrangleType("Datetime")
+DATE = WrangleType("Date")
+ARRAY = WrangleType("Array")
+OBJECT = WrangleType("Object")
+
+LOGICAL_TYPES = ("String", "Integer", "Decimal", "Boolean", "Datetime", "Date", "Array", "Object")
+SEMANTIC_TYPES = (
+    "Email",
+    "URL",
+    "IP Address",
+    "Zip Code",
+    "State",
+    "Phone Number",
+    "Social Security Number",
+    "Credit Card",
+    "Gender",
+)
+
+_SPARK_TYPES: dict[str, T.DataType] = {
+    "Integer": T.LongType(),
+    "Decimal": T.DoubleType(),
+    "Boolean": T.BooleanType(),
+    "Datetime": T.TimestampType(),
+    "Date": T.DateType(),
+}
+
+
+def _normalize(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+#: normalized spelling -> canonical name (the platform's names and the usual aliases)
+TYPE_ALIASES: dict[str, str] = {_normalize(n): n for n in (*LOGICAL_TYPES, *SEMANTIC_TYPES)}
+TYPE_ALIASES.update(
+    {
+        "int": "Integer",
+        "long": "Integer",
+        "bigint": "Integer",
+        "float": "Decimal",
+        "double": "Decimal",
+        "number": "Decimal",
+        "numeric": "Decimal",
+        "bool": "Boolean",
+        "timestamp": "Datetime",
+        "date": "Date",
+        "map": "Object",
+        "str": "String",
+        "emailaddress": "Email",
+        "ip": "IP Address",
+        "ipv4": "IP Address",
+        "ipaddress": "IP Address",
+        "zip": "Zip Code",
+        "zipcode": "Zip Code",
+        "usstate": "State",
+        "phone": "Phone Number",
+        "phonenumber": "Phone Number",
+        "ssn": "Social Security Number",
+        "creditcard": "Credit Card",
+        "sex": "Gender",
+    }
+)
+
+
+def known_type_names() -> list[str]:
+    return [*LOGICAL_TYPES, *SEMANTIC_TYPES]
+
+
+def column_type(field: T.StructField) -> WrangleType:
+    """The Wrangle type of a DataFrame column: from its metadata, else from its Spark type."""
+    meta = (field.metadata or {}).get(METADATA_KEY)
+    if isinstance(meta, dict) and isinstance(meta.get("type"), str):
+        name = meta["type"]
+        formats = tuple(str(f) for f in meta.get("formats") or ())
+        canonical = TYPE_ALIASES.get(_normalize(name))
+        if canonical:
+            return WrangleType(canonical, formats)
+    return spark_to_wrangle(field.dataType)
+
+
+def spark_to_wrangle(data_type: T.DataType) -> WrangleType:
+    if isinstance(data_type, T.BooleanType):
+        return BOOLEAN
+    if isinstance(data_type, T.IntegralType):
+        return INTEGER
+    if isinstance(data_type, T.DecimalType) and data_type.scale == 0:
+        return INTEGER
+    if isinstance(data_type, T.FractionalType):
+        return DECIMAL
+    if isinstance(data_type, T.TimestampType | T.TimestampNTZType):
+        return DATETIME
+    if isinstance(data_type, T.DateType):
+        return DATE
+    if isinstance(data_type, T.ArrayType):
+        return ARRAY
+    if isinstance(data_type, T.MapType | T.StructType):
+        return OBJECT
+    return STRING
+
+
+def as_text(column: Column) -> Column:
+    """A value as the platform displays it (what classification looks at)."""
+    return column.cast("string")
+
+
+def is_missing(column: Column) -> Column:
+    """Null or empty: the platform's missing values."""
+    text = as_text(column)
+    return text.isNull() | (text == F.lit(""))
+
+
+def parse_datetime(text: Column, formats: Sequence[str] = ()) -> Column:
+    """The timestamp a string holds, tried against each format (null when none fits)."""
+    attempts = [F.try_to_timestamp(text, F.lit(f)) for f in (formats or DEFAULT_DATETIME_FORMATS)]
+    return attempts[0] if len(attempts) == 1 else F.coalesce(*attempts)
+
+
+def is_valid(column: Column, wtype: WrangleType) -> Column:
+    """True when the (non-missing) value is a valid value of ``wtype``; null for a null value."""
+    text = as_text(column)
+    name = wtype.name
+    if name == "String":
+        return text.isNotNull()
+    if name == "Integer":
+        return text.rlike(PATTERNS["Integer"]) & text.try_cast("bigint").isNotNull()
+    if name == "Decimal":
+        return text.rlike(PATTERNS["Decimal"]) & text.try_cast("double").isNotNull()
+    if name in ("Datetime", "Date"):
+        return parse_datetime(text, wtype.formats).isNotNull()
+    if name == "Credit Card":
+        return F.regexp_replace(text, r"[ -]", "").rlike(PATTERNS[name])
+    return text.rlike(PATTERNS[name])
+
+
+def classify(column: Column, wtype: WrangleType) -> Column:
+    """``VALID`` (0), ``MISMATCHED`` (1) or ``MISSING`` (2) for each value, as an integer column."""
+    return (
+        F.when(is_missing(column), F.lit(MISSING))
+        .when(is_valid(column, wtype), F.lit(VALID))
+        .otherwise(F.lit(MISMATCHED))
+        .cast("int")
+    )
+
+
+def to_boolean(text: Column) -> Column:
+    """A Boolean value's platform spellings (true/t/yes/y/on/1 ...) as a Spark boolean."""
+    lowered = F.lower(F.trim(text.cast("string")))
+    return F.when(lowered.isin("true", "t", "yes", "y", "on", "1"), F.lit(True)).when(
+        lowered.isin("false", "f", "no", "n", "off", "0"), F.lit(False)
+    )
+
+
+def typed_value(column: Column, wtype: WrangleType) -> Column:
+    """The value converted to ``wtype``'s Spark type; null where it is mismatched or missing."""
+    name = wtype.name
+    if name == "Integer":
+        # try_cast refuses '4.2', 'abc' and values beyond 64 bits (null), like classify
+        return as_text(column).try_cast("bigint")
+    if name == "Decimal":
+        return as_text(column).try_cast("double")
+    if name == "Boolean":
+        return to_boolean(column)
+    if name == "Datetime":
+        return parse_datetime(as_text(column), wtype.formats)
+    if name == "Date":
+        return F.to_date(parse_datetime(as_text(column), wtype.formats))
+    return column
+
+
+def annotated(column: Column, name: str, wtype: WrangleType) -> Column:
+    """``column`` named ``name`` and carrying ``wtype`` in its metadata."""
+    return column.alias(name, metadata=wtype.to_metadata())
+
+
+def _quoted(name: str) -> Column:
+    return F.col("`" + name.replace("`", "``") + "`")
 
 
 def to_physical(df: DataFrame) -> DataFrame:
-    return df
+    """Every column typed by metadata as its Spark type (for typed outputs: JSON, Avro, Parquet).
+
+    String columns whose Wrangle type is Integer, Decimal, Boolean, Datetime or Date are
+    converted (mismatched values become null); every other column is left as it is.
+    """
+    changed = False
+    columns = []
+    for field in df.schema.fields:
+        wtype = column_type(field)
+        if isinstance(field.dataType, T.StringType) and wtype.name in _SPARK_TYPES:
+            columns.append(typed_value(_quoted(field.name), wtype).alias(field.name))
+            changed = True
+        else:
+            columns.append(_quoted(field.name))
+    return df.select(*columns) if changed else df
+
+
+#: candidates of inference, in the order they are tried
+INFERENCE_CANDIDATES: tuple[WrangleType, ...] = (
+    INTEGER,
+    DECIMAL,
+    BOOLEAN,
+    DATETIME,
+    WrangleType("Email"),
+    WrangleType("URL"),
+    WrangleType("IP Address"),
+)
+
+
+def infer_types(df: DataFrame) -> DataFrame:
+    """Type every untyped string column from a sample of its values (see the module docstring).
+
+    Values are kept as they are (strings); the inferred type goes into the column's metadata.
+    """
+    candidates = [
+        f
+        for f in df.schema.fields
+        if isinstance(f.dataType, T.StringType)
+        and METADATA_KEY not in (f.metadata or {})
+        and not metadata_columns.is_hidden(f.name)
+    ]
+    if not candidates:
+        return df
+    sample = df.select(*[_quoted(f.name) for f in candidates]).limit(INFERENCE_SAMPLE_ROWS)
+    aggregates = []
+    for i, field in enumerate(candidates):
+        col = _quoted(field.name)
+        present = ~is_missing(col)
+        aggregates.append(F.count(F.when(present, 1)).alias(f"n{i}"))
+        for j, wtype in enumerate(INFERENCE_CANDIDATES):
+            aggregates.append(F.count(F.when(present & is_valid(col, wtype), 1)).alias(f"v{i}_{j}"))
+    row = sample.agg(*aggregates).collect()[0]
+    inferred: dict[str, WrangleType] = {}
+    for i, field in enumerate(candidates):
+        present = row[f"n{i}"]
+        chosen = STRING
+        if present:
+            for j, wtype in enumerate(INFERENCE_CANDIDATES):
+                if row[f"v{i}_{j}"] >= INFERENCE_THRESHOLD * present:
+                    chosen = wtype
+                    break
+        inferred[field.name] = chosen
+    return df.select(
+        *[
+            annotated(_quoted(f.name), f.name, inferred[f.name])
+            if f.name in inferred
+            else _quoted(f.name)
+            for f in df.schema.fields
+        ]
+    )
+
+
+def with_type(df: DataFrame, name: str, wtype: WrangleType) -> DataFrame:
+    """``df`` with column ``name`` set to ``wtype`` the platform's way (values kept as text)."""
+    fields = {f.name: f for f in df.schema.fields}
+    field = fields[name]
+    if wtype.name in ("Array", "Object") and not isinstance(field.dataType, T.StringType):
+        value = _quoted(name)
+    elif isinstance(field.dataType, T.StringType):
+        value = _quoted(name)
+    else:
+        value = _display_string(_quoted(name), field.dataType)
+    return df.select(*[annotated(value, n, wtype) if n == name else _quoted(n) for n in df.columns])
+
+
+def _display_string(column: Column, data_type: T.DataType) -> Column:
+    """A typed value as the platform writes it (arrays and objects as JSON)."""
+    if isinstance(data_type, T.ArrayType | T.MapType | T.StructType):
+        return F.to_json(column)
+    if isinstance(data_type, T.TimestampType | T.TimestampNTZType):
+        return F.date_format(column, "yyyy-MM-dd HH:mm:ss")
+    return column.cast("string")

@@ -27,7 +27,9 @@ class StageProgress:
         poll_seconds: float = 0.5,
         running_line_seconds: float = 30.0,
     ) -> None:
-        self._tracker = spark.sparkContext.statusTracker()
+        self._context = spark.sparkContext
+        self._tracker = self._context.statusTracker()
+        self._group: str | None = None
         self._stream = stream or sys.stderr
         self._poll = poll_seconds
         self._running_every = running_line_seconds
@@ -41,7 +43,9 @@ class StageProgress:
         self.label = ""
 
     def __enter__(self) -> StageProgress:
-        self._known_jobs = set(self._tracker.getJobIdsForGroup(None))
+        # the job group the caller's thread runs under (local properties are per thread)
+        self._group = self._context.getLocalProperty("spark.jobGroup.id")
+        self._known_jobs = set(self._tracker.getJobIdsForGroup(self._group))
         self._thread.start()
         return self
 
@@ -68,7 +72,7 @@ class StageProgress:
     def _finished_stages(self, final: bool) -> list[int]:
         """Stages of the jobs started since we began that have finished and have no line yet."""
         finished: list[int] = []
-        for job_id in sorted(set(self._tracker.getJobIdsForGroup(None)) - self._known_jobs):
+        for job_id in sorted(set(self._tracker.getJobIdsForGroup(self._group)) - self._known_jobs):
             job = self._tracker.getJobInfo(job_id)
             if job is None:
                 continue
@@ -77,7 +81,7 @@ class StageProgress:
                 if stage_id in self._reported:
                     continue
                 info = self._tracker.getStageInfo(stage_id)
-                if info is None or info.numTasks == 0:
+                if info is None or info.numTasks == 0 or (job_done and info.numCompletedTasks == 0):
                     continue  # skipped stages (reused shuffle output) never ran
                 if info.numCompletedTasks >= info.numTasks or (job_done and final):
                     finished.append(stage_id)

@@ -138,6 +138,7 @@ class RedshiftConnection(ConnectionBase):
     passwordEnv: EnvName | None = None
     iam: bool = False
     iamRole: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:iam::\S+$")
+    ssl: bool = Field(default=True, description="Connect with TLS (Redshift's default).")
     s3Staging: S3Staging
 
     @model_validator(mode="after")

@@ -1,8 +1,6 @@
 """A recipe reads each row's source file and position in a dataset with parameters.
 
-Needs the Wrangle engine (``spark_jobs/recipe``): until it lands, ``parse_recipe`` rejects every
-step: the test is a strict xfail until then, so it turns red the moment the engine makes it pass
-and the mark must go.
+Runs the Wrangle engine (``spark_jobs/recipe``) on a dataset with parameters.
 """
 
 from __future__ import annotations
@@ -13,7 +11,6 @@ import pytest
 from params_helpers import imported, job_spec, pos_file, read_csv, run_cli, write_tree
 
 
-@pytest.mark.xfail(strict=True, reason="needs the Wrangle engine (issue 3)")
 @pytest.mark.usefixtures("spark")
 def test_filepath_and_sourcerownumber_in_a_recipe(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -194,14 +193,3 @@ def test_a_new_tables_name_must_leave_room_for_the_timestamp() -> None:
         31, {**API_HIVE_BODY, "table": long_name, "action": "load"}, HIVE_ONLY
     )
     assert request.body.table == long_name
-
-
-@pytest.mark.skipif(
-    importlib.util.find_spec("spark_jobs.publish.redshift") is not None
-    and hasattr(importlib.import_module("spark_jobs.publish.redshift"), "RedshiftPublisher"),
-    reason="the Redshift publisher is in this build",
-)
-def test_a_redshift_connection_without_its_publisher_says_so() -> None:
-    body = {**API_HIVE_BODY, "connection": {"id": 2}, "path": ["public"], "inputFormat": "csv"}
-    with pytest.raises(PublishError, match="publishing to Redshift is not available"):
-        load_publish_request(31, body, {"connections": [REDSHIFT]})

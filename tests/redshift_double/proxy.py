@@ -24,6 +24,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .catalog import SCHEMA, SystemTables
@@ -148,7 +149,7 @@ class ClientSession:
             raise BackendError(error)
         return rows
 
-    def copy_in(self, sql: str, rows: list[str]) -> int:
+    def copy_in(self, sql: str, rows: Sequence[str]) -> int:
         """``COPY ... FROM STDIN`` with ``rows`` (PostgreSQL text format) on the backend."""
         server = self._server
         server.write(message(b"Q", cstr(sql)))

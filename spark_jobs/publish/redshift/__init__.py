@@ -1,7 +1,7 @@
-"""Publishing to Amazon Redshift: the engine-independent parts (docs/publish-redshift.md).
+"""Publishing to Amazon Redshift (docs/publish-redshift.md).
 
-Nothing here needs Spark to run or a job store: the caller hands in the results' schema, the
-longest string values' byte lengths, the files to stage and the rows they hold.
+Only the publisher needs Spark: the other parts are handed the results' schema, the longest
+string values' byte lengths, the files to stage and the rows they hold.
 
 * names: :func:`resolve_table` (``path`` / ``MySchema.MyTable``), :func:`quote_ident`,
   :class:`RedshiftTable`;
@@ -12,7 +12,9 @@ longest string values' byte lengths, the files to stage and the rows they hold.
   :func:`run_plan`;
 * staging: :class:`S3Stager` with :class:`StagingConfig` -> :class:`StagedFiles` (manifest);
 * load errors: :func:`load_failure`, :func:`fetch_load_errors` (RedshiftLoadError with
-  Redshift's own rows).
+  Redshift's own rows);
+* the publisher: :class:`RedshiftPublisher` (the publish entrypoint's class for redshift
+  connections: Spark reads the results and stages them, the parts above do the rest).
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ from spark_jobs.publish.redshift.plans import (
     run_plan,
     schema_problems,
 )
+from spark_jobs.publish.redshift.publisher import (
+    INPUT_FORMATS,
+    STAGING_WRITER_CONF,
+    RedshiftPublisher,
+)
 from spark_jobs.publish.redshift.sql import (
     AwsKeys,
     CopyOptions,
@@ -48,11 +55,14 @@ from spark_jobs.publish.redshift.staging import S3Stager, StagedFiles, StagingCo
 from spark_jobs.publish.redshift.types import RedshiftColumn, redshift_columns, redshift_type
 
 __all__ = [
+    "INPUT_FORMATS",
+    "STAGING_WRITER_CONF",
     "ActionPlan",
     "AwsKeys",
     "CopyOptions",
     "LoadErrorDetail",
     "RedshiftColumn",
+    "RedshiftPublisher",
     "RedshiftTable",
     "S3Stager",
     "StagedFiles",

@@ -80,14 +80,24 @@ class StagedFiles:
     run_prefix: str
     objects: tuple[tuple[str, int], ...]
     manifest_url: str
+    #: the objects were put there by this staging (False: they are the job's own S3 output,
+    #: which the manifest only lists; cleanup then removes the manifest alone)
+    owned: bool = True
 
     @property
     def urls(self) -> list[str]:
         return [url for url, _ in self.objects]
 
     @property
+    def bytes(self) -> int:
+        return sum(size for _, size in self.objects)
+
+    @property
     def keys(self) -> list[str]:
-        return [url.split("/", 3)[3] for url in self.urls] + [self.manifest_url.split("/", 3)[3]]
+        manifest = [self.manifest_url.split("/", 3)[3]]
+        if not self.owned:
+            return manifest
+        return [url.split("/", 3)[3] for url in self.urls] + manifest
 
 
 #: a file to stage: a local path, or (name, content)
@@ -118,7 +128,7 @@ class S3Stager:
         if not files:
             raise StagingError("nothing to stage: no files")
         run = run_id or uuid.uuid4().hex
-        base = "/".join(p for p in (self.config.prefix.strip("/"), run) if p) + "/"
+        base = self.run_prefix(run)
         jobs = [(f"{base}part-{i:05d}{_suffix(src)}", src) for i, src in enumerate(files)]
         try:
             with ThreadPoolExecutor(max_workers=max(1, self.config.max_concurrency)) as pool:
@@ -130,6 +140,27 @@ class S3Stager:
         objects = tuple(
             (f"s3://{bucket}/{key}", size) for (key, _), size in zip(jobs, sizes, strict=True)
         )
+        try:
+            return self.write_manifest(objects, run_id=run)
+        except StagingError:
+            self._remove([key for key, _ in jobs])
+            raise
+
+    def run_prefix(self, run_id: str) -> str:
+        """``<prefix>/<run id>/``: where one staging puts its objects and manifest."""
+        return "/".join(p for p in (self.config.prefix.strip("/"), run_id) if p) + "/"
+
+    def write_manifest(
+        self, objects: Sequence[tuple[str, int]], *, run_id: str, owned: bool = True
+    ) -> StagedFiles:
+        """Write the COPY manifest listing exactly ``objects`` (``s3://`` URL, size) under the
+        run's prefix. ``owned=False``: the objects are someone else's (the job's own S3 output)
+        and cleanup leaves them alone."""
+        if not objects:
+            raise StagingError("nothing to stage: no files")
+        bucket = self.config.bucket
+        base = self.run_prefix(run_id)
+        objects = tuple((url, int(size)) for url, size in objects)
         manifest = {
             "entries": [
                 {"url": url, "mandatory": True, "meta": {"content_length": size}}
@@ -142,10 +173,26 @@ class S3Stager:
                 Bucket=bucket, Key=manifest_key, Body=json.dumps(manifest, indent=1).encode()
             )
         except (ClientError, BotoCoreError) as exc:
-            self._remove([key for key, _ in jobs])
             raise self._fail("writing the manifest", exc) from None
-        log.info("staged %d file(s) in s3://%s/%s", len(objects), bucket, base)
-        return StagedFiles(bucket, base, objects, f"s3://{bucket}/{manifest_key}")
+        log.info("staged %d file(s), manifest s3://%s/%s", len(objects), bucket, manifest_key)
+        return StagedFiles(bucket, base, objects, f"s3://{bucket}/{manifest_key}", owned)
+
+    def remove_prefix(self, run_prefix: str) -> None:
+        """Delete every object under a run's own prefix (what Spark wrote there, ``_SUCCESS``
+        included). Only a run prefix (``.../<run id>/``) is accepted, never the staging root."""
+        base = self.config.prefix.strip("/")
+        if not run_prefix.endswith("/") or run_prefix.strip("/") == base:
+            raise ValueError(f"not a run prefix: {run_prefix!r}")
+        try:
+            keys: list[str] = []
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.config.bucket, Prefix=run_prefix
+            )
+            for page in pages:
+                keys.extend(obj["Key"] for obj in page.get("Contents", []))
+            self._remove(keys, strict=True)
+        except (ClientError, BotoCoreError) as exc:
+            raise self._fail("cleanup", exc) from None
 
     def _upload(self, key: str, source: Source) -> int:
         if isinstance(source, tuple):

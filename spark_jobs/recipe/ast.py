@@ -1,0 +1,270 @@
+"""The typed syntax tree of a Wrangle step, and its printer (the inverse of the parser).
+
+Every node carries its position inside the step (``line``, ``column``, 1-based) for error
+messages; positions take no part in equality, so ``parse(print(step)) == step``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Union
+
+
+@dataclass(frozen=True)
+class Pos:
+    line: int = 1
+    column: int = 1
+
+
+NOWHERE = Pos()
+
+
+@dataclass(frozen=True)
+class StringLit:
+    value: str
+    pos: Pos = field(default=NOWHERE, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class NumberLit:
+    text: str
+    pos: Pos = field(default=NOWHERE, compare=False, kw_only=True)
+
+    @property
+    def value(self) -> int | float:
+        try:
+            return int(self.text)
+        except ValueError:
+            return float(self.text)
+
+
+@dataclass(frozen=True)
+class BoolLit:
+    value: bool
+    pos: Pos = field(default=NOWHERE, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class NullLit:
+    pos: Pos = field(default=NOWHERE, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class ColumnRef:
+    """A column: a bare name, a backtick-quoted name, ``$col`` or ``$filepath`` / ``$sourcerownumber``."""
+
+    name: str
+    quoted: bool = False
+    pos: Pos = field(default=NOWHERE, compare=False, kw_only=True)
+
+    @property
+    def is_metadata(self) -> bool:
+        return self.name.lower() in ("$filepath", "$sourcerownumber")
+
+    @property
+    def is_current(self) -> bool:
+        return self.name.lower() == "$col"
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A platform pattern between backticks, such as ``{digit}{3}-{alpha}+``."""
+
+    text: str
+    pos: Pos = field(default=NOWHERE, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class Regex:
+    pattern: str
+    flags: str = ""
+    pos: Pos = field(default=NOWHERE, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    args: tuple[Expr, ...] = ()
+    pos: Pos = field(default=NOWHERE, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class BinaryOp:
+    op: str
+    left: Expr
+    right: Expr
+    pos: Pos = field(default=NOWHERE, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class UnaryOp:
+    op: str
+    operand: Expr
+    pos: Pos = field(default=NOWHERE, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class ArrayLit:
+    """``[a, b, c]``: a column list inside a function call, or an array of literals."""
+
+    items: tuple[Expr, ...] = ()
+    pos: Pos = field(default=NOWHERE, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class ColumnRange:
+    """``first~last``: every column from ``first`` to ``last`` in the dataset's order."""
+
+    start: ColumnRef
+    end: ColumnRef
+    pos: Pos = field(default=NOWHERE, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class Star:
+    """``*``: every column."""
+
+    pos: Pos = field(default=NOWHERE, compare=False, kw_only=True)
+
+
+Expr = Union[  # noqa: UP007 - used at runtime by isinstance-free code and the printer
+    StringLit,
+    NumberLit,
+    BoolLit,
+    NullLit,
+    ColumnRef,
+    Pattern,
+    Regex,
+    Call,
+    BinaryOp,
+    UnaryOp,
+    ArrayLit,
+    ColumnRange,
+    Star,
+]
+LITERALS = (StringLit, NumberLit, BoolLit, NullLit)
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    values: tuple[Expr, ...]
+    pos: Pos = field(default=NOWHERE, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a recipe: ``transform`` with its parameters, as written at position ``number``."""
+
+    transform: str
+    params: tuple[Param, ...] = ()
+    number: int = field(default=1, compare=False)
+    text: str = field(default="", compare=False)
+    pos: Pos = field(default=NOWHERE, compare=False, kw_only=True)
+
+    def param(self, name: str) -> Param | None:
+        for p in self.params:
+            if p.name.lower() == name.lower():
+                return p
+        return None
+
+    def walk(self) -> Iterator[Expr]:
+        for p in self.params:
+            for v in p.values:
+                yield from walk(v)
+
+
+def walk(node: Expr) -> Iterator[Expr]:
+    """``node`` and every node below it."""
+    yield node
+    if isinstance(node, Call):
+        for a in node.args:
+            yield from walk(a)
+    elif isinstance(node, BinaryOp):
+        yield from walk(node.left)
+        yield from walk(node.right)
+    elif isinstance(node, UnaryOp):
+        yield from walk(node.operand)
+    elif isinstance(node, ArrayLit):
+        for i in node.items:
+            yield from walk(i)
+    elif isinstance(node, ColumnRange):
+        yield node.start
+        yield node.end
+
+
+# --- printer ---------------------------------------------------------------------------------
+
+#: binding strength of each binary operator (higher binds tighter)
+PRECEDENCE: dict[str, int] = {
+    "||": 1,
+    "&&": 2,
+    "==": 4,
+    "!=": 4,
+    "<>": 4,
+    "<": 4,
+    "<=": 4,
+    ">": 4,
+    ">=": 4,
+    "=": 4,
+    "+": 5,
+    "-": 5,
+    "*": 6,
+    "/": 6,
+    "%": 6,
+}
+NOT_PRECEDENCE = 3
+NEG_PRECEDENCE = 7
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _name(ref: ColumnRef) -> str:
+    if ref.quoted:
+        return "`" + ref.name.replace("`", "``") + "`"
+    return ref.name
+
+
+def print_expr(node: Expr, parent: int = 0) -> str:
+    if isinstance(node, StringLit):
+        return _quote(node.value)
+    if isinstance(node, NumberLit):
+        return node.text
+    if isinstance(node, BoolLit):
+        return "true" if node.value else "false"
+    if isinstance(node, NullLit):
+        return "null"
+    if isinstance(node, ColumnRef):
+        return _name(node)
+    if isinstance(node, Pattern):
+        return "`" + node.text + "`"
+    if isinstance(node, Regex):
+        return "/" + node.pattern + "/" + node.flags
+    if isinstance(node, Call):
+        return node.name + "(" + ", ".join(print_expr(a) for a in node.args) + ")"
+    if isinstance(node, ArrayLit):
+        return "[" + ", ".join(print_expr(a) for a in node.items) + "]"
+    if isinstance(node, ColumnRange):
+        return _name(node.start) + "~" + _name(node.end)
+    if isinstance(node, Star):
+        return "*"
+    if isinstance(node, UnaryOp):
+        strength = NOT_PRECEDENCE if node.op == "!" else NEG_PRECEDENCE
+        text = node.op + print_expr(node.operand, strength)
+        return f"({text})" if strength < parent else text
+    if isinstance(node, BinaryOp):
+        strength = PRECEDENCE[node.op]
+        # operators are left-associative: a right operand of equal strength needs parentheses
+        text = f"{print_expr(node.left, strength)} {node.op} {print_expr(node.right, strength + 1)}"
+        return f"({text})" if strength < parent else text
+    raise TypeError(f"not a Wrangle expression: {node!r}")
+
+
+def print_step(step: Step) -> str:
+    parts = [step.transform]
+    for p in step.params:
+        parts.append(f"{p.name}: " + ", ".join(print_expr(v) for v in p.values))
+    return " ".join(parts)

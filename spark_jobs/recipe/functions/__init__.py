@@ -1,0 +1,1 @@
+"""Wrangle functions, one module per family (see docs/wrangle.md)."""

@@ -1,0 +1,424 @@
+"""Date and time functions.
+
+A date argument is read as a Spark timestamp: a column typed Datetime / Date reads its typed
+value (``Arg.value``), a timestamp or date column is used as it is, and any other text (an
+untyped column, a quoted literal, a function's string result) is parsed against the default
+Datetime formats of :mod:`spark_jobs.recipe.types`. A value that is no date gives null (the
+platform's missing result). The session time zone is UTC.
+
+Format strings (DATEFORMAT, UNIXTIMEFORMAT, PARSEDATE) use the platform's formatting tokens,
+which are Java's; :func:`spark_pattern` checks them and turns them into Spark datetime
+patterns (see docs/wrangle-datetime-nested.md for the table).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from pyspark.sql import Column
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from spark_jobs.recipe import ast
+from spark_jobs.recipe.compiler import Arg, CallContext
+from spark_jobs.recipe.registry import function
+from spark_jobs.recipe.types import parse_datetime
+
+#: platform token letter -> (Spark letter, longest run Spark accepts)
+_TOKENS: dict[str, tuple[str, int]] = {
+    "y": ("y", 4),  # year: yy, yyyy
+    "M": ("M", 4),  # month: M, MM, MMM (Jan), MMMM (January)
+    "L": ("L", 4),  # stand-alone month
+    "d": ("d", 2),  # day of month
+    "D": ("D", 3),  # day of year
+    "E": ("E", 4),  # day name: EEE (Wed), EEEE (Wednesday)
+    "H": ("H", 2),  # hour 0-23
+    "k": ("k", 2),  # hour 1-24
+    "h": ("h", 2),  # hour 1-12 (with a)
+    "K": ("K", 2),  # hour 0-11 (with a)
+    "m": ("m", 2),  # minute
+    "s": ("s", 2),  # second
+    "S": ("S", 9),  # fraction of second: SSS milliseconds
+    "a": ("a", 1),  # AM / PM
+    "X": ("X", 3),  # offset: X (+08), XX (+0800), XXX (+08:00), Z for zero
+    "x": ("x", 3),
+    "Z": ("Z", 3),  # offset +0800
+    "z": ("z", 4),  # zone name
+    "Q": ("Q", 4),  # quarter
+    "G": ("G", 4),  # era
+}
+
+
+class FormatError(ValueError):
+    pass
+
+
+def spark_pattern(fmt: str) -> str:
+    """A platform date format string as a Spark datetime pattern.
+
+    Letters are tokens (runs of one letter); text in single quotes and any other character
+    are copied. Raises :class:`FormatError` for a letter or run the platform and Spark lack.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(fmt):
+        ch = fmt[i]
+        if ch == "'":
+            end = fmt.find("'", i + 1)
+            if end < 0:
+                raise FormatError("unterminated quote")
+            out.append(fmt[i : end + 1])
+            i = end + 1
+            continue
+        if not ch.isascii() or not ch.isalpha():
+            out.append(ch)
+            i += 1
+            continue
+        run = 1
+        while i + run < len(fmt) and fmt[i + run] == ch:
+            run += 1
+        if ch not in _TOKENS:
+            raise FormatError(f"unknown format letter {ch!r}")
+        letter, longest = _TOKENS[ch]
+        if run > longest:
+            raise FormatError(f"{ch * run!r} is too long (at most {ch * longest!r})")
+        if ch == "y" and run == 3:
+            run = 4
+        out.append(letter * run)
+        i += run
+    return "".join(out)
+
+
+def _format(ctx: CallContext, arg: Arg) -> str:
+    if not arg.is_literal or arg.literal is None:
+        raise ctx.error("the date format must be a quoted literal such as 'yyyy-MM-dd'", arg)
+    text = str(arg.literal)
+    try:
+        return spark_pattern(text)
+    except FormatError as exc:
+        raise ctx.error(f"bad date format {text!r}: {exc}", arg) from None
+
+
+def data_type(ctx: CallContext, column: Column) -> T.DataType:
+    """The Spark type of an expression (analysis only, no job)."""
+    return ctx.ctx.df.select(column).schema.fields[0].dataType
+
+
+def timestamp(ctx: CallContext, arg: Arg) -> Column:
+    """The argument as a timestamp (null when it is no date)."""
+    value = arg.value
+    kind = data_type(ctx, value)
+    if isinstance(kind, T.TimestampType | T.TimestampNTZType):
+        return value
+    if isinstance(kind, T.DateType):
+        return value.cast("timestamp")
+    if isinstance(kind, T.StringType):
+        return parse_datetime(value)
+    return F.lit(None).cast("timestamp")
+
+
+def _int(arg: Arg) -> Column:
+    return arg.value.cast("long")
+
+
+def _zone(ctx: CallContext, arg: Arg) -> str:
+    if not arg.is_literal or arg.literal is None:
+        raise ctx.error("the time zone must be a quoted literal such as 'America/New_York'", arg)
+    name = str(arg.literal)
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ctx.error(f"unknown time zone {name!r}", arg) from None
+    return name
+
+
+def _unit(ctx: CallContext, arg: Arg, allowed: tuple[str, ...]) -> str:
+    # the platform writes the unit as a bare word (month) or a quoted string ('month')
+    if isinstance(arg.node, ast.ColumnRef) and not arg.node.is_metadata:
+        unit = arg.node.name.lower()
+    else:
+        unit = str(arg.literal).lower() if arg.is_literal else ""
+    unit = unit[:-1] if unit.endswith("s") and unit[:-1] in allowed else unit
+    if unit not in allowed:
+        raise ctx.error(f"the date unit is one of {', '.join(allowed)}", arg)
+    return unit
+
+
+# --- construction ---------------------------------------------------------------------------
+
+
+@function("DATE", arity=3)
+def date(ctx: CallContext, args: list[Arg]) -> Column:
+    """DATE(year, month, day): a Date (null for an impossible date)."""
+    return F.make_date(*[_int(a).cast("int") for a in args])
+
+
+@function("DATETIME", arity=6)
+def datetime_(ctx: CallContext, args: list[Arg]) -> Column:
+    """DATETIME(year, month, day, hour, minute, second): a Datetime."""
+    parts = [_int(a).cast("int") for a in args[:5]]
+    return F.try_make_timestamp(*parts, args[5].value.cast("decimal(16,6)"))
+
+
+@function("TIME", arity=3)
+def time(ctx: CallContext, args: list[Arg]) -> Column:
+    """TIME(hour, minute, second): the time of day as text ``HH:mm:ss``."""
+    ts = F.try_make_timestamp(
+        F.lit(1970),
+        F.lit(1),
+        F.lit(1),
+        _int(args[0]).cast("int"),
+        _int(args[1]).cast("int"),
+        args[2].value.cast("decimal(16,6)"),
+    )
+    return F.date_format(ts, "HH:mm:ss")
+
+
+@function("NOW", arity=(0, 1))
+def now(ctx: CallContext, args: list[Arg]) -> Column:
+    """NOW(['time zone']): the current date and time (UTC, or in the zone)."""
+    current = F.current_timestamp()
+    return F.from_utc_timestamp(current, _zone(ctx, args[0])) if args else current
+
+
+@function("TODAY", arity=(0, 1))
+def today(ctx: CallContext, args: list[Arg]) -> Column:
+    """TODAY(['time zone']): the current date (UTC, or in the zone)."""
+    return F.to_date(now(ctx, args))
+
+
+@function("PARSEDATE", arity=(1, 2))
+def parsedate(ctx: CallContext, args: list[Arg]) -> Column:
+    """PARSEDATE(text, ['fmt', ...]): the first format that fits (the default formats without)."""
+    text = args[0].raw.cast("string")
+    if len(args) == 1:
+        return parse_datetime(text)
+    node = args[1]
+    items = [Arg(n, ctx.ctx) for n in getattr(node.node, "items", (node.node,))]
+    return parse_datetime(text, [_format(ctx, item) for item in items])
+
+
+# --- formatting -----------------------------------------------------------------------------
+
+
+@function("DATEFORMAT", arity=2)
+def dateformat(ctx: CallContext, args: list[Arg]) -> Column:
+    return F.date_format(timestamp(ctx, args[0]), _format(ctx, args[1]))
+
+
+@function("UNIXTIME")
+def unixtime(ctx: CallContext, args: list[Arg]) -> Column:
+    """Milliseconds since 1970-01-01 00:00:00 UTC."""
+    return F.unix_millis(timestamp(ctx, args[0]))
+
+
+@function("UNIXTIMEFORMAT", arity=2)
+def unixtimeformat(ctx: CallContext, args: list[Arg]) -> Column:
+    """UNIXTIMEFORMAT(milliseconds, 'fmt')."""
+    millis = args[0].value.cast("string").try_cast("long")
+    return F.date_format(F.timestamp_millis(millis), _format(ctx, args[1]))
+
+
+# --- parts ----------------------------------------------------------------------------------
+
+
+@function("YEAR")
+def year(ctx: CallContext, args: list[Arg]) -> Column:
+    return F.year(timestamp(ctx, args[0])).cast("long")
+
+
+@function("MONTH")
+def month(ctx: CallContext, args: list[Arg]) -> Column:
+    return F.month(timestamp(ctx, args[0])).cast("long")
+
+
+@function("DAY")
+def day(ctx: CallContext, args: list[Arg]) -> Column:
+    return F.dayofmonth(timestamp(ctx, args[0])).cast("long")
+
+
+@function("HOUR")
+def hour(ctx: CallContext, args: list[Arg]) -> Column:
+    return F.hour(timestamp(ctx, args[0])).cast("long")
+
+
+@function("MINUTE")
+def minute(ctx: CallContext, args: list[Arg]) -> Column:
+    return F.minute(timestamp(ctx, args[0])).cast("long")
+
+
+@function("SECOND")
+def second(ctx: CallContext, args: list[Arg]) -> Column:
+    return F.second(timestamp(ctx, args[0])).cast("long")
+
+
+@function("MONTHNAME")
+def monthname(ctx: CallContext, args: list[Arg]) -> Column:
+    """The month's full English name: January ... December."""
+    return F.date_format(timestamp(ctx, args[0]), "MMMM")
+
+
+@function("WEEKDAY")
+def weekday(ctx: CallContext, args: list[Arg]) -> Column:
+    """The day of the week: 1 Monday ... 7 Sunday."""
+    return (F.weekday(timestamp(ctx, args[0])) + 1).cast("long")
+
+
+@function("WEEKDAYNAME")
+def weekdayname(ctx: CallContext, args: list[Arg]) -> Column:
+    """The day's full English name: Monday ... Sunday."""
+    return F.date_format(timestamp(ctx, args[0]), "EEEE")
+
+
+@function("WEEKNUM")
+def weeknum(ctx: CallContext, args: list[Arg]) -> Column:
+    """The ISO-8601 week of the year (weeks start on Monday; week 1 holds January 4)."""
+    return F.weekofyear(timestamp(ctx, args[0])).cast("long")
+
+
+# --- arithmetic -----------------------------------------------------------------------------
+
+_DIF_UNITS = (
+    "year",
+    "quarter",
+    "month",
+    "dayofyear",
+    "week",
+    "day",
+    "hour",
+    "minute",
+    "second",
+    "millisecond",
+)
+_MILLIS = {
+    "week": 7 * 86_400_000,
+    "day": 86_400_000,
+    "hour": 3_600_000,
+    "minute": 60_000,
+    "second": 1_000,
+    "millisecond": 1,
+}
+
+
+@function("DATEDIF", arity=3)
+def datedif(ctx: CallContext, args: list[Arg]) -> Column:
+    """DATEDIF(start, end, unit): whole units from start to end (floored; negative if earlier)."""
+    unit = _unit(ctx, args[2], _DIF_UNITS)
+    start, end = timestamp(ctx, args[0]), timestamp(ctx, args[1])
+    if unit in ("year", "quarter", "month"):
+        months = F.months_between(end, start, roundOff=False)
+        per = {"year": 12, "quarter": 3, "month": 1}[unit]
+        return F.floor(months / per).cast("long")
+    if unit == "dayofyear":
+        return (F.dayofyear(end) - F.dayofyear(start)).cast("long")
+    millis = F.unix_millis(end) - F.unix_millis(start)
+    return F.floor(millis / F.lit(_MILLIS[unit])).cast("long")
+
+
+_ADD_UNITS = ("year", "quarter", "month", "week", "day", "hour", "minute", "second", "millisecond")
+
+
+@function("DATEADD", arity=3)
+def dateadd(ctx: CallContext, args: list[Arg]) -> Column:
+    """DATEADD(date, n, unit): the date moved by n units (months keep the day where they can)."""
+    unit = _unit(ctx, args[2], _ADD_UNITS)
+    ts = timestamp(ctx, args[0])
+    n = _int(args[1]).cast("int")
+    zero = F.lit(0)
+    if unit in ("year", "quarter", "month"):
+        months = n * {"year": 12, "quarter": 3, "month": 1}[unit]
+        return ts + F.make_interval(zero, months)
+    if unit in ("week", "day"):
+        days = n * (7 if unit == "week" else 1)
+        return ts + F.make_interval(zero, zero, zero, days)
+    seconds = args[1].value.cast("decimal(18,6)")
+    if unit == "millisecond":
+        seconds = seconds / F.lit(1000)
+    elif unit != "second":
+        seconds = seconds * F.lit(60 if unit == "minute" else 3600)
+    return ts + F.make_interval(zero, zero, zero, zero, zero, zero, seconds)
+
+
+def _holidays(ctx: CallContext, args: list[Arg]) -> Column:
+    if not args:
+        return F.array().cast("array<date>")
+    node = args[0].node
+    items = getattr(node, "items", None)
+    if items is None:
+        return F.array(F.to_date(timestamp(ctx, args[0])))
+    return F.array(*[F.to_date(timestamp(ctx, Arg(n, ctx.ctx))) for n in items])
+
+
+def _workdays(days: Column, holidays: Column) -> Column:
+    return F.filter(days, lambda d: (F.weekday(d) < 5) & ~F.array_contains(holidays, d))
+
+
+@function("NETWORKDAYS", arity=(2, 3))
+def networkdays(ctx: CallContext, args: list[Arg]) -> Column:
+    """NETWORKDAYS(start, end, [holidays]): working days (Mon-Fri) from start to end, both
+    counted; negative when end is before start."""
+    start = F.to_date(timestamp(ctx, args[0]))
+    end = F.to_date(timestamp(ctx, args[1]))
+    low, high = F.least(start, end), F.greatest(start, end)
+    count = F.size(_workdays(F.sequence(low, high), _holidays(ctx, args[2:])))
+    result = F.when(end < start, -count).otherwise(count)
+    return F.when(start.isNotNull() & end.isNotNull(), result).cast("long")
+
+
+@function("WORKDAY", arity=(2, 3))
+def workday(ctx: CallContext, args: list[Arg]) -> Column:
+    """WORKDAY(date, n, [holidays]): the n-th working day after (n < 0: before) the date."""
+    start = F.to_date(timestamp(ctx, args[0]))
+    n = _int(args[1]).cast("int")
+    holidays = _holidays(ctx, args[2:])
+    span = F.abs(n) * 2 + F.size(holidays) + 7
+    forward = F.sequence(F.date_add(start, 1), F.date_add(start, span))
+    backward = F.reverse(F.sequence(F.date_sub(start, span), F.date_sub(start, 1)))
+    days = _workdays(F.when(n >= 0, forward).otherwise(backward), holidays)
+    return F.when(n == 0, start).otherwise(F.element_at(days, F.abs(n)))
+
+
+# --- time zones -----------------------------------------------------------------------------
+
+
+@function("CONVERTFROMUTC", arity=2)
+def convertfromutc(ctx: CallContext, args: list[Arg]) -> Column:
+    """CONVERTFROMUTC(date, 'zone'): a UTC time as the zone's wall-clock time."""
+    return F.from_utc_timestamp(timestamp(ctx, args[0]), _zone(ctx, args[1]))
+
+
+@function("CONVERTTOUTC", arity=2)
+def converttoutc(ctx: CallContext, args: list[Arg]) -> Column:
+    """CONVERTTOUTC(date, 'zone'): the zone's wall-clock time as UTC."""
+    return F.to_utc_timestamp(timestamp(ctx, args[0]), _zone(ctx, args[1]))
+
+
+@function("CONVERTTIMEZONE", arity=3)
+def converttimezone(ctx: CallContext, args: list[Arg]) -> Column:
+    """CONVERTTIMEZONE(date, 'from zone', 'to zone')."""
+    utc = F.to_utc_timestamp(timestamp(ctx, args[0]), _zone(ctx, args[1]))
+    return F.from_utc_timestamp(utc, _zone(ctx, args[2]))
+
+
+# --- aggregates -----------------------------------------------------------------------------
+
+
+def _over(ctx: CallContext, column: Column) -> Column:
+    window = ctx.ctx.window_unordered
+    return column.over(window) if window is not None else column
+
+
+@function("MINDATE", kind="aggregate")
+def mindate(ctx: CallContext, args: list[Arg]) -> Column:
+    return _over(ctx, F.min(timestamp(ctx, args[0])))
+
+
+@function("MAXDATE", kind="aggregate")
+def maxdate(ctx: CallContext, args: list[Arg]) -> Column:
+    return _over(ctx, F.max(timestamp(ctx, args[0])))
+
+
+@function("MODEDATE", kind="aggregate")
+def modedate(ctx: CallContext, args: list[Arg]) -> Column:
+    """The most frequent date of the group (the earliest of equally frequent ones)."""
+    return _over(ctx, F.mode(timestamp(ctx, args[0]), deterministic=True))

@@ -1,0 +1,1 @@
+"""Wrangle transforms, one module per family (see docs/wrangle.md)."""

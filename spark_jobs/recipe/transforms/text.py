@@ -1,0 +1,135 @@
+"""Text transforms: replace, extract, countpattern, split (patterns, /regex/ or literal strings)."""
+
+from __future__ import annotations
+
+import re
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from spark_jobs.recipe import ast
+from spark_jobs.recipe.compiler import StepContext, quoted, regex_of
+from spark_jobs.recipe.registry import transform
+from spark_jobs.recipe.transforms.columns import replace_column
+
+
+def _text(name: str) -> Column:
+    return quoted(name).cast("string")
+
+
+def _is_literal(node: ast.Expr) -> bool:
+    return isinstance(node, ast.StringLit | ast.NumberLit)
+
+
+def _replacement(ctx: StepContext, literal_on: bool) -> str:
+    """The ``with:`` text as a Java replacement: ``$1`` group references kept for a regex."""
+    value = ctx.literal("with", "")
+    text = "" if value is None else str(value)
+    if literal_on:
+        return text.replace("\\", "\\\\").replace("$", "\\$")
+    return text
+
+
+@transform(
+    "replace",
+    required=("col", "on"),
+    optional=("with", "global", "type", "ignorecase", "after", "before"),
+)
+def replace(ctx: StepContext) -> DataFrame:
+    node = ctx.node("on")
+    regex = regex_of(ctx, node)
+    if ctx.flag("ignorecase", False):
+        regex = "(?i)" + regex
+    replacement = _replacement(ctx, _is_literal(node))
+    every = ctx.flag("global", False)
+    if not every:
+        # first match only: everything before it is kept by a lazy prefix group
+        replacement = "$1" + re.sub(r"\$(\d)", lambda m: f"${int(m.group(1)) + 1}", replacement)
+        regex = "^((?s:.*?))(?:" + regex + ")"
+    df = ctx.df
+    for name in ctx.column_names("col"):
+        value = F.regexp_replace(_text(name), F.lit(regex), F.lit(replacement))
+        df = replace_column(df, name, value, ctx.fields[name].metadata)
+    return df
+
+
+def _bounded(ctx: StepContext, regex: str | None) -> tuple[str, int]:
+    """The regex with ``after:`` / ``before:`` bounds, and the group holding the match."""
+    after = regex_of(ctx, ctx.node("after")) if ctx.has("after") else None
+    before = regex_of(ctx, ctx.node("before")) if ctx.has("before") else None
+    if regex is None:
+        regex = "(?s:.*?)" if before else "(?s:.*)"
+    if after is None and before is None:
+        return regex, 0
+    full = (f"(?:{after})" if after else "") + f"({regex})" + (f"(?={before})" if before else "")
+    return full, 1
+
+
+@transform(
+    "extract", optional=("col", "on", "limit", "after", "before", "as", "type", "ignorecase")
+)
+def extract(ctx: StepContext) -> DataFrame:
+    names = ctx.column_names("col")
+    if len(names) != 1:
+        raise ctx.error("extract takes one column", ctx.step.param("col"))
+    source = names[0]
+    if not (ctx.has("on") or ctx.has("after") or ctx.has("before")):
+        raise ctx.error("extract needs on:, after: or before:")
+    regex, group = _bounded(ctx, regex_of(ctx, ctx.node("on")) if ctx.has("on") else None)
+    if ctx.flag("ignorecase", False):
+        regex = "(?i)" + regex
+    limit = ctx.integer("limit", 1) or 1
+    if limit < 1:
+        raise ctx.error("limit: must be at least 1", ctx.step.param("limit"))
+    matches = F.regexp_extract_all(_text(source), F.lit(regex), F.lit(group))
+    base = ctx.new_name("as") if ctx.has("as") else source
+    df = ctx.df
+    anchor = source
+    for i in range(limit):
+        name = base if (ctx.has("as") and limit == 1) else f"{base}{i + 1}"
+        df = ctx.place_after(
+            df.withColumn(name, F.try_element_at(matches, F.lit(i + 1))), name, anchor
+        )
+        anchor = name
+    return df
+
+
+@transform(
+    "countpattern", required=("col",), optional=("on", "after", "before", "as", "ignorecase")
+)
+def countpattern(ctx: StepContext) -> DataFrame:
+    df = ctx.df
+    for source in ctx.column_names("col"):
+        regex, group = _bounded(ctx, regex_of(ctx, ctx.node("on")) if ctx.has("on") else None)
+        if ctx.flag("ignorecase", False):
+            regex = "(?i)" + regex
+        count = F.size(
+            F.regexp_extract_all(F.coalesce(_text(source), F.lit("")), F.lit(regex), F.lit(group))
+        )
+        name = ctx.new_name("as") if ctx.has("as") else f"countpattern_{source}"
+        df = ctx.place_after(df.withColumn(name, count.cast("long")), name, source)
+    return df
+
+
+@transform("split", required=("col",), optional=("on", "limit", "ignorecase", "quote"))
+def split(ctx: StepContext) -> DataFrame:
+    names = ctx.column_names("col")
+    if len(names) != 1:
+        raise ctx.error("split takes one column", ctx.step.param("col"))
+    if not ctx.has("on"):
+        raise ctx.error("split needs on: (a delimiter, pattern or /regex/)")
+    source = names[0]
+    regex = regex_of(ctx, ctx.node("on"))
+    if ctx.flag("ignorecase", False):
+        regex = "(?i)" + regex
+    limit = ctx.integer("limit", 1) or 1
+    if limit < 1:
+        raise ctx.error("limit: must be at least 1", ctx.step.param("limit"))
+    parts = F.split(_text(source), regex, limit + 1)
+    new = [
+        F.try_element_at(parts, F.lit(i + 1)).alias(f"{source}{i + 1}") for i in range(limit + 1)
+    ]
+    columns: list[Column] = []
+    for c in ctx.df.columns:
+        columns.extend(new if c == source else [quoted(c)])
+    return ctx.df.select(*columns)

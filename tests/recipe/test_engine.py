@@ -1,0 +1,422 @@
+"""The Wrangle engine on Spark: transforms and functions, from the reference's own examples
+(input table, step, expected output) and edge cases (nulls, empty strings, mismatched values,
+unicode, long strings); compile-time errors that name the step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+from chispa import assert_df_equality
+from pyspark.sql import DataFrame, SparkSession
+
+from spark_jobs.errors import RecipeError
+from spark_jobs.recipe import DatasetReference, apply_recipe, parse_recipe
+from spark_jobs.recipe.types import column_type
+
+
+def _no_datasets(ref: DatasetReference) -> DataFrame:
+    raise KeyError(ref)
+
+
+def run(
+    df: DataFrame,
+    steps: Sequence[str],
+    resolve: Callable[[DatasetReference], DataFrame] = _no_datasets,
+) -> DataFrame:
+    return apply_recipe(df, parse_recipe(steps), resolve=resolve, dataset="test")
+
+
+def rows(df: DataFrame) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in df.collect()]
+
+
+@pytest.fixture(scope="module")
+def orders(spark: SparkSession) -> DataFrame:
+    return spark.createDataFrame(
+        [
+            ("1", "west", " ada LOVELACE ", "3", "19.99"),
+            ("2", "east", "grace hopper", "", "249.00"),
+            ("3", "north", "alan turing", "ten", "5.50"),
+            ("4", "west", None, "2", "5.50"),
+        ],
+        "id string, region string, customer string, quantity string, unit_price string",
+    )
+
+
+def test_orders_example_recipe(orders: DataFrame, spark: SparkSession) -> None:
+    out = run(
+        orders,
+        [
+            "settype col: quantity type: Integer",
+            "settype col: unit_price type: Decimal",
+            "derive type: single value: UPPER(region) as: 'region_code'",
+            "delete row: ISMISSING([quantity])",
+            "derive type: single value: ROUND(quantity * unit_price, 2) as: 'line_total'",
+            "set col: customer value: PROPER(TRIM(customer))",
+            "sort order: -line_total",
+        ],
+    )
+    # the derived column sits right of the column it reads; mismatched 'ten' gives no total
+    assert out.columns == [
+        "id",
+        "region",
+        "region_code",
+        "customer",
+        "quantity",
+        "unit_price",
+        "line_total",
+    ]
+    assert rows(out) == [
+        ("1", "west", "WEST", "Ada Lovelace", "3", "19.99", 59.97),
+        ("4", "west", "WEST", None, "2", "5.50", 11.0),
+        ("3", "north", "NORTH", "Alan Turing", "ten", "5.50", None),
+    ]
+    assert column_type(out.schema["quantity"]).name == "Integer"
+    assert column_type(out.schema["line_total"]).name == "Decimal"
+
+
+def test_column_transforms(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [("a", "b", "c", "d", "x y")], "c1 string, c2 string, c3 string, c4 string, `my col` string"
+    )
+    out = run(
+        df,
+        [
+            "rename type: manual mapping: [c1, 'first'], [`my col`, 'mine']",
+            "move col: c4 position: beginning",
+            "move col: first after: c3",
+            "drop col: c2~c3",
+            "merge col: first, mine with: '-' as: 'merged'",
+            "derive value: 'const' as: 'k'",
+            "drop col: c4, k action: Keep",
+        ],
+    )
+    assert out.columns == ["c4", "k"]
+    out2 = run(
+        df,
+        [
+            "rename col: c1 to: 'one'",
+            "merge col: one, c2 with: '+'",
+            "move col: c4 position: before column: one",
+        ],
+    )
+    assert out2.columns == ["c4", "one", "c2", "one_c2", "c3", "my col"]
+    assert rows(out2) == [("d", "a", "b", "a+b", "c", "x y")]
+
+
+def test_set_with_col_list_and_dollar_col(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("ab", "Cd", 1), (None, "", 2)], "a string, b string, n int")
+    out = run(df, ["set col: a~b value: UPPER($col)", "set col: n value: n * 10 row: n > 1"])
+    assert rows(out) == [("AB", "CD", 1), (None, "", 20)]
+
+
+def test_row_transforms(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [("a", "3"), ("b", "x"), ("a", "3"), ("c", ""), ("d", None)], "k string, v string"
+    )
+    assert rows(run(df, ["deduplicate", "sort order: k"])) == [
+        ("a", "3"),
+        ("b", "x"),
+        ("c", ""),
+        ("d", None),
+    ]
+    typed = ["settype col: v type: Integer"]
+    assert rows(run(df, [*typed, "filter type: mismatched col: v action: Keep"])) == [("b", "x")]
+    assert rows(
+        run(
+            df,
+            [*typed, "filter type: missing col: v action: Delete", "deduplicate", "sort order: k"],
+        )
+    ) == [
+        ("a", "3"),
+        ("b", "x"),
+    ]
+    assert rows(run(df, ["keep row: k == 'a' || k == 'c'", "sort order: -k"])) == [
+        ("c", ""),
+        ("a", "3"),
+        ("a", "3"),
+    ]
+    # a missing condition neither keeps nor deletes a row by accident
+    assert [r[0] for r in rows(run(df, [*typed, "delete row: v > 2"]))] == ["b", "c", "d"]
+    assert rows(
+        run(df, ["filter type: custom row: k == 'b' action: Delete", "keep row: v == '3'"])
+    ) == [
+        ("a", "3"),
+        ("a", "3"),
+    ]
+
+
+def test_header(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [("name", "age"), ("ada", "36"), ("bob", "")], "column1 string, column2 string"
+    )
+    out = run(df, ["header"])
+    assert out.columns == ["name", "age"]
+    assert rows(out) == [("ada", "36"), ("bob", "")]
+
+
+def test_replace_patterns_regex_and_literals(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [("call 555-1234 or 555-9876", "a.b.c"), (None, ""), ("ünïcödé 123-4567", "x$y")],
+        "t string, s string",
+    )
+    out = run(
+        df,
+        [
+            "replace col: t on: `{digit}{3}-{digit}{4}` with: 'XXX' global: true",
+            "replace col: s on: '.' with: '$'",
+        ],
+    )
+    assert rows(out) == [("call XXX or XXX", "a$b.c"), (None, ""), ("ünïcödé XXX", "x$y")]
+    out = run(df, ["replace col: t on: /(\\d{3})-(\\d{4})/ with: '$2-$1'"])
+    assert rows(out)[0][0] == "call 1234-555 or 555-9876"
+    out = run(df, ["replace col: t on: /CALL/i with: 'ring' global: true"])
+    assert rows(out)[0][0] == "ring 555-1234 or 555-9876"
+
+
+def test_split_extract_countpattern(spark: SparkSession) -> None:
+    # reference: "split col: MyValues on: ',' limit: 3" makes four columns; short rows end in null
+    df = spark.createDataFrame([("a,b,c,d,e",), ("x,y",), (None,)], "MyValues string")
+    out = run(df, ["split col: MyValues on: ',' limit: 3"])
+    assert out.columns == ["MyValues1", "MyValues2", "MyValues3", "MyValues4"]
+    assert rows(out) == [("a", "b", "c", "d,e"), ("x", "y", None, None), (None, None, None, None)]
+
+    # reference: "countpattern col: myCol on: 'honda'"
+    cars = spark.createDataFrame([("honda civic, honda fit",), ("ford",), (None,)], "myCol string")
+    out = run(cars, ["countpattern col: myCol on: 'honda'"])
+    assert rows(out) == [("honda civic, honda fit", 2), ("ford", 0), (None, 0)]
+
+    inv = spark.createDataFrame([('{"red":"100","white":"1300"}',), ("none",)], "inv string")
+    out = run(inv, ["extract col: inv on: `{digit}+` limit: 2"])
+    assert out.columns == ["inv", "inv1", "inv2"]
+    assert rows(out) == [('{"red":"100","white":"1300"}', "100", "1300"), ("none", None, None)]
+    out = run(inv, ["extract col: inv after: 'red\":\"' before: '\"' as: 'red'"])
+    assert rows(out)[0][1] == "100"
+
+
+def test_string_functions(spark: SparkSession) -> None:
+    long = "x" * 10_000
+    df = spark.createDataFrame(
+        [("  Hello World  ", "abc"), (None, ""), ("ÉCOLE ünï", long)], "s string, t string"
+    )
+    out = run(
+        df,
+        [
+            "derive value: TRIM(s) as: 'trim'",
+            "derive value: LOWER(s) as: 'lower'",
+            "derive value: LEN(t) as: 'len'",
+            "derive value: LEFT(t, 2) as: 'left'",
+            "derive value: RIGHT(t, 2) as: 'right'",
+            "derive value: SUBSTRING(t, 1, 3) as: 'sub'",
+            "derive value: FIND(t, 'c') as: 'find'",
+            "derive value: MERGE([t, s], '|') as: 'merged'",
+            "derive value: STARTSWITH(t, 'ab') as: 'sw'",
+            "derive value: MATCHES(t, `{alpha}{3}`) as: 'm'",
+            "derive value: PAD(t, 5, '0') as: 'pad'",
+            "derive value: SUBSTITUTE(t, 'b', 'B') as: 'subst'",
+            "derive value: REMOVEWHITESPACE(s) as: 'nows'",
+            "derive value: PROPER(s) as: 'proper'",
+        ],
+    )
+    names = ["trim", "lower", "len", "left", "right", "sub", "find", "merged", "sw", "m", "pad"]
+    out = out.select(*names, "subst", "nows", "proper")
+    got = rows(out)
+    assert got[0] == (
+        "Hello World",
+        "  hello world  ",
+        3,
+        "ab",
+        "bc",
+        "bc",
+        2,
+        "abc|  Hello World  ",
+        True,
+        True,
+        "00abc",
+        "aBc",
+        "HelloWorld",
+        "  Hello World  ",
+    )
+    assert got[1] == (None, None, 0, "", "", "", -1, "|", False, False, "00000", "", None, None)
+    assert got[2][0] == "ÉCOLE ünï" and got[2][1] == "école ünï" and got[2][2] == 10_000
+    assert got[2][-1] == "École Ünï"
+
+
+def test_math_logical_and_type_functions(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [("-7", "2.5", "CA"), ("abc", "", "ZZ"), ("", "1e2", None)],
+        "qty string, price string, st string",
+    )
+    out = run(
+        df,
+        [
+            "settype col: qty type: Integer",
+            "settype col: price type: Decimal",
+            # reference: ismismatched(Qty, 'Integer') || (Qty < 0)
+            "derive value: ISMISMATCHED(qty, 'Integer') || (qty < 0) as: 'bad'",
+            "derive value: ISMISMATCHED(st, 'State') as: 'bad_state'",
+            "derive value: ISVALID(qty, 'Integer') as: 'ok'",
+            "derive value: ISMISSING(qty) as: 'missing'",
+            "derive value: ISNULL(st) as: 'null_st'",
+            "derive value: ABS(qty) + FLOOR(price) as: 'calc'",
+            "derive value: ROUND(price / 3, 1) as: 'r'",
+            "derive value: IF(price >= 100, 'big', 'small') as: 'size'",
+            "derive value: IFMISSING(st, 'n/a') as: 'st2'",
+            "derive value: POW(2, 3) % 5 as: 'pw'",
+            "derive value: IN(st, ['CA', 'NY']) as: 'in'",
+            "derive value: IFMISMATCHED(qty, 'Integer', 0) as: 'q0'",
+        ],
+    )
+    names = ["bad", "bad_state", "ok", "missing", "null_st", "calc", "r", "size", "st2", "pw"]
+    out = out.select(*names, "in", "q0")
+    assert rows(out) == [
+        (True, False, True, False, False, 9, 0.8, "small", "CA", 3.0, True, -7),
+        (True, True, False, False, False, None, None, "small", "ZZ", 3.0, False, 0),
+        (True, True, False, True, True, None, 33.3, "big", "n/a", 3.0, None, None),
+    ]
+
+
+def test_window_and_aggregate(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [("w", 1, 10.0), ("w", 2, 30.0), ("e", 1, 5.0)], "region string, n int, amount double"
+    )
+    out = run(
+        df,
+        [
+            "derive value: SUM(amount) group: region as: 'total'",
+            "derive value: ROWNUMBER() group: region order: -amount as: 'rank'",
+            "sort order: region, n",
+        ],
+    )
+    assert rows(out) == [("e", 1, 5.0, 5.0, 1), ("w", 1, 10.0, 40.0, 2), ("w", 2, 30.0, 40.0, 1)]
+    agg = run(df, ["aggregate value: SUM(amount), COUNT() group: region", "sort order: region"])
+    assert agg.columns == ["region", "sum_amount", "count"]
+    assert rows(agg) == [("e", 5.0, 1), ("w", 40.0, 2)]
+    piv = run(df, ["pivot col: region value: SUM(amount) group: n", "sort order: n"])
+    assert piv.columns == ["n", "sum_amount_e", "sum_amount_w"]
+    assert rows(piv) == [(1, 5.0, 10.0), (2, None, 30.0)]
+    unp = run(df, ["unpivot col: region, amount", "keep row: n == 2"])
+    assert rows(unp) == [(2, "region", "w"), (2, "amount", "30.0")]
+
+
+def test_union_join_lookup(spark: SparkSession) -> None:
+    left = spark.createDataFrame([(1, "a"), (2, "b"), (3, "c")], "id int, v string")
+    other = spark.createDataFrame([(4, "d", "extra")], "id int, v string, x string")
+    rates = spark.createDataFrame(
+        [(1, 0.5, "one"), (2, 0.7, "two")], "id int, rate double, v string"
+    )
+    frames = {"other": other, "rates": rates}
+
+    def resolve(ref: DatasetReference) -> DataFrame:
+        return frames[ref.name or ""]
+
+    out = run(left, ["union with: other", "sort order: id"], resolve)
+    assert rows(out) == [(1, "a", None), (2, "b", None), (3, "c", None), (4, "d", "extra")]
+    out = run(left, ["join with: rates type: inner key: id", "sort order: id"], resolve)
+    assert out.columns == ["id", "v", "id_1", "rate", "v_1"]
+    assert rows(out) == [(1, "a", 1, 0.5, "one"), (2, "b", 2, 0.7, "two")]
+    out = run(left, ["lookup with: rates col: id key: id", "sort order: id"], resolve)
+    assert out.columns == ["id", "v", "rate", "v_1"]
+    assert rows(out) == [(1, "a", 0.5, "one"), (2, "b", 0.7, "two"), (3, "c", None, None)]
+    with pytest.raises(RecipeError, match="unknown dataset 'nope'"):
+        run(left, ["union with: nope"], resolve)
+
+
+def test_metadata_columns(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [("a", "/data/x.csv", 1), ("b", "/data/x.csv", 2)],
+        "v string, __sj_filepath string, __sj_sourcerownumber long",
+    )
+    out = run(
+        df,
+        [
+            "derive value: $sourcerownumber as: 'row'",
+            "derive value: FILEPATH() as: 'file'",
+            "drop col: v",
+        ],
+    )
+    expected = spark.createDataFrame(
+        [("/data/x.csv", 1, 1, "/data/x.csv"), ("/data/x.csv", 2, 2, "/data/x.csv")],
+        "__sj_filepath string, __sj_sourcerownumber long, row long, file string",
+    )
+    assert_df_equality(out, expected, ignore_row_order=True, ignore_column_order=True)
+    with pytest.raises(RecipeError, match=r"\$filepath is not available"):
+        run(df.drop("__sj_filepath"), ["derive value: $filepath"])
+
+
+@pytest.mark.parametrize(
+    ("steps", "reason", "step", "column", "suggestion"),
+    [
+        (["derive value: UPPER(regoin)"], "unknown column 'regoin'", 1, 21, "region"),
+        (
+            ["set col: id value: 1", "drop col: custmer"],
+            "unknown column 'custmer'",
+            2,
+            11,
+            "customer",
+        ),
+        (["settype col: id type: Intger"], "unknown type 'Intger'", 1, 23, "Integer"),
+        (["derive value: ISVALID(id, 'Intger')"], "unknown data type 'Intger'", 1, 27, "Integer"),
+        (["derive value: SUM(quantity)"], "SUM is an aggregate function", 1, 15, None),
+        (["derive value: ROWNUMBER() group: region"], "needs an order", 1, 15, None),
+        (["derive value: `{digit}`"], "a pattern is not a value here", 1, 15, None),
+    ],
+)
+def test_compile_errors_name_the_step(
+    orders: DataFrame,
+    steps: list[str],
+    reason: str,
+    step: int,
+    column: int,
+    suggestion: str | None,
+) -> None:
+    with pytest.raises(RecipeError) as info:
+        run(orders, steps)
+    err = info.value
+    assert reason in err.reason, err
+    assert err.location is not None
+    assert (err.location.step, err.location.column) == (step, column), err
+    assert err.dataset == "test"
+    if suggestion:
+        assert suggestion in err.suggestions
+
+
+LOGICAL_ARGS = {"AND", "OR", "XOR", "NOT", "IF"}
+TYPED_ARGS = {"ISVALID", "VALID", "ISMISMATCHED", "IFMISMATCHED", "IFVALID"}
+
+
+def test_no_python_udf_in_function_library(spark: SparkSession) -> None:
+    """Every registered function compiles to native Spark expressions: one recipe calls each
+    of them once, and its physical plan has no Python evaluation node."""
+    from spark_jobs.recipe.registry import FUNCTIONS
+
+    df = spark.sql(
+        "SELECT 'a' s, '1' n, 2.0D d, TIMESTAMP'2024-01-02 03:04:05' t, array('x', 'y') a, "
+        "'/f.csv' __sj_filepath, 1L __sj_sourcerownumber"
+    )
+    steps = []
+    for name, spec in sorted(FUNCTIONS.items()):
+        low = spec.arity[0]
+        if spec.example:
+            group = " group: s" if spec.kind == "aggregate" else ""
+            order = " order: d" if spec.kind == "window" else ""
+            step = f"derive value: {spec.example}{group}{order}"
+        elif spec.kind == "aggregate":
+            step = f"derive value: {name}({'d' if low else ''}) group: s"
+        elif spec.kind == "window":
+            step = f"derive value: {name}({', '.join(['d', '1'][:low])}) order: d"
+        else:
+            args = ["s", "1", "'x'", "'left'"][:low]
+            if name in LOGICAL_ARGS:
+                args = ["true", "false", "1"][:low]
+            elif name in TYPED_ARGS:
+                args = ["n", "'Integer'", "0"][:low]
+            step = f"derive value: {name}({', '.join(args)})"
+        steps.append(f"{step} as: 'f_{name}'")
+    out = run(df, steps)
+    assert len(out.columns) == 7 + len(FUNCTIONS)
+    plan = out._jdf.queryExecution().executedPlan().toString()
+    assert "BatchEvalPython" not in plan and "ArrowEvalPython" not in plan
+    assert len(out.collect()) == 1
