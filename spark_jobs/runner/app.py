@@ -36,12 +36,32 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg,unused-ignore]
+    """Writes to whatever ``sys.stderr`` is at emit time, not the one seen at set-up.
+
+    A process that runs several commands (tests, notebooks) may swap ``sys.stderr`` between them;
+    a handler bound to the first one would write to a closed stream.
+    """
+
+    @property  # type: ignore[override,unused-ignore]
+    def stream(self) -> IO[str]:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: IO[str]) -> None:
+        pass
+
+
 def configure_logging(stream: IO[str] | None = None) -> None:
     """Our own messages at INFO on stderr; py4j's chatter silenced."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler: logging.Handler = (
+        logging.StreamHandler(stream) if stream is not None else _CurrentStderrHandler()
+    )
     handler.setFormatter(logging.Formatter("[spark-jobs] %(levelname)s %(message)s"))
     root = logging.getLogger("spark_jobs")
-    if not root.handlers:
+    if stream is not None or not root.handlers:
+        for old in list(root.handlers):
+            root.removeHandler(old)
         root.addHandler(handler)
     root.setLevel(logging.INFO)
     root.propagate = False
@@ -117,7 +137,7 @@ def run_command(
         plan,
         store,
         result,
-        profile_runner=profile_runner,
+        profile_runner=profile_runner or _default_profile_runner(),
         progress=err if progress else None,
     )
     write_result_file(result_file, result.model_dump(mode="json"))
@@ -127,6 +147,13 @@ def run_command(
         if user_errors and result.jobs_of("filewriter")[0].status != "Complete":
             return EXIT_INVALID_INPUT
     return exit_code_for(result)
+
+
+def _default_profile_runner() -> ProfileRunner:
+    """The visual profile (``spark_jobs.profile``), imported only when a job group runs."""
+    from spark_jobs.profile import run_profile
+
+    return run_profile
 
 
 def _is_user_error_code(code: str) -> bool:

@@ -8,7 +8,7 @@ platform's missing result). The session time zone is UTC.
 
 Format strings (DATEFORMAT, UNIXTIMEFORMAT, PARSEDATE) use the platform's formatting tokens,
 which are Java's; :func:`spark_pattern` checks them and turns them into Spark datetime
-patterns (see docs/wrangle-datetime-nested.md for the table).
+patterns (see docs/wrangle.md for the table).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from spark_jobs.compat import try_cast, try_make_timestamp
 from spark_jobs.recipe import ast
 from spark_jobs.recipe.compiler import Arg, CallContext
 from spark_jobs.recipe.registry import function
-from spark_jobs.recipe.types import parse_datetime
+from spark_jobs.recipe.types import column_type, parse_datetime
 
 #: platform token letter -> (Spark letter, longest run Spark accepts)
 _TOKENS: dict[str, tuple[str, int]] = {
@@ -105,10 +105,30 @@ def data_type(ctx: CallContext, column: Column) -> T.DataType:
     return ctx.ctx.df.select(column).schema.fields[0].dataType
 
 
+def _kind(ctx: CallContext, arg: Arg, value: Column) -> T.DataType:
+    """The Spark type of an argument's value; literals and columns without analysing the plan."""
+    node = arg.node
+    if isinstance(node, ast.StringLit):
+        return T.StringType()
+    if isinstance(node, ast.ColumnRef) and not node.is_metadata:
+        field = ctx.ctx.fields[ctx.ctx.resolve_name(node)]
+        if not isinstance(field.dataType, T.StringType):
+            return field.dataType
+        wtype = column_type(field).name
+        return (
+            T.TimestampType()
+            if wtype == "Datetime"
+            else T.DateType()
+            if wtype == "Date"
+            else (T.StringType())
+        )
+    return data_type(ctx, value)
+
+
 def timestamp(ctx: CallContext, arg: Arg) -> Column:
     """The argument as a timestamp (null when it is no date)."""
     value = arg.value
-    kind = data_type(ctx, value)
+    kind = _kind(ctx, arg, value)
     if isinstance(kind, T.TimestampType | T.TimestampNTZType):
         return value
     if isinstance(kind, T.DateType):
@@ -157,8 +177,9 @@ def date(ctx: CallContext, args: list[Arg]) -> Column:
 @function("DATETIME", arity=6)
 def datetime_(ctx: CallContext, args: list[Arg]) -> Column:
     """DATETIME(year, month, day, hour, minute, second): a Datetime."""
-    parts = [_int(a).cast("int") for a in args[:5]]
-    return try_make_timestamp(*parts, args[5].value.cast("decimal(16,6)"))
+    year, month, day, hour, minute = (_int(a).cast("int") for a in args[:5])
+    seconds = args[5].value.cast("decimal(16,6)")
+    return try_make_timestamp(year, month, day, hour, minute, seconds)
 
 
 @function("TIME", arity=3)

@@ -22,6 +22,7 @@ The platform keeps Arrays and Objects as JSON text (a String column typed Array 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import reduce
 
@@ -35,8 +36,13 @@ from spark_jobs.recipe.compiler import Arg, CallContext, StepContext
 from spark_jobs.recipe.registry import function
 
 
-def _json_text(ctx: StepContext, column: Column) -> Column:
-    kind = ctx.df.select(column).schema.fields[0].dataType
+def _json_text(ctx: StepContext, column: Column, node: ast.Expr | None = None) -> Column:
+    if isinstance(node, ast.StringLit):
+        return column
+    if isinstance(node, ast.ColumnRef) and not node.is_metadata:
+        kind = ctx.fields[ctx.resolve_name(node)].dataType
+    else:
+        kind = ctx.df.select(column).schema.fields[0].dataType
     if isinstance(kind, T.StringType):
         return column
     if isinstance(kind, T.ArrayType | T.MapType | T.StructType):
@@ -49,9 +55,9 @@ def array_of(ctx: StepContext, node: ast.Expr) -> Column:
     if isinstance(node, ast.ArrayLit):
         text = F.to_json(F.array(*[ctx.compile(i) for i in node.items]))
     elif isinstance(node, ast.ColumnRef):
-        text = _json_text(ctx, Arg(node, ctx).raw)
+        text = _json_text(ctx, Arg(node, ctx).raw, node)
     else:
-        text = _json_text(ctx, ctx.compile(node))
+        text = _json_text(ctx, ctx.compile(node), node)
     parsed = F.try_variant_get(F.try_parse_json(text), "$", "array<variant>")
     return F.transform(parsed, lambda e: F.to_json(e))
 
@@ -59,9 +65,9 @@ def array_of(ctx: StepContext, node: ast.Expr) -> Column:
 def object_of(ctx: StepContext, node: ast.Expr) -> Column:
     """An object value as ``map<string,string>`` of value JSON texts, in its key order."""
     if isinstance(node, ast.ColumnRef):
-        text = _json_text(ctx, Arg(node, ctx).raw)
+        text = _json_text(ctx, Arg(node, ctx).raw, node)
     else:
-        text = _json_text(ctx, ctx.compile(node))
+        text = _json_text(ctx, ctx.compile(node), node)
     # VARIANT objects sort their keys: the order comes from from_json's map
     keys = F.map_keys(F.from_json(text, "map<string,string>"))
     values = F.try_variant_get(F.try_parse_json(text), "$", "map<string,variant>")
@@ -120,6 +126,10 @@ def _index(arg: Arg) -> Column:
 def _element_json(ctx: CallContext, arg: Arg) -> Column:
     """A search value as JSON text, so that it compares with elements."""
     value = arg.value
+    if isinstance(arg.node, ast.StringLit):
+        return quote_json(value)
+    if isinstance(arg.node, ast.NumberLit | ast.BoolLit):
+        return F.lit(json.dumps(arg.node.value))
     kind = ctx.ctx.df.select(value).schema.fields[0].dataType
     if isinstance(kind, T.StringType):
         return quote_json(value)
@@ -272,9 +282,11 @@ def arraystomap(ctx: CallContext, args: list[Arg]) -> Column:
     positions = F.sequence(F.lit(1), F.greatest(F.size(keys), F.lit(1)))
     kept = F.filter(
         positions,
-        lambda i: (F.size(keys) >= i)
-        & F.try_element_at(keys, i).isNotNull()
-        & (F.array_position(keys, F.try_element_at(keys, i)) == i),
+        lambda i: (
+            (F.size(keys) >= i)
+            & F.try_element_at(keys, i).isNotNull()
+            & (F.array_position(keys, F.try_element_at(keys, i)) == i)
+        ),
     )
     picked_keys = F.transform(kept, lambda i: F.try_element_at(keys, i))
     picked_values = F.transform(

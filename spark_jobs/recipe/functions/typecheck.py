@@ -26,7 +26,16 @@ def _any(columns: list[Column]) -> Column:
     return reduce(lambda a, b: a | b, columns)
 
 
-def _wtype(ctx: CallContext, arg: Arg) -> WrangleType:
+def _wtype(ctx: CallContext, arg: Arg, value: Arg | None = None) -> WrangleType:
+    """The type named by ``arg``; a column ``value`` of that type lends its Datetime formats."""
+    wtype = _named_type(ctx, arg)
+    column_type = value.wtype if value is not None else None
+    if column_type is not None and column_type.name == wtype.name and column_type.formats:
+        return column_type
+    return wtype
+
+
+def _named_type(ctx: CallContext, arg: Arg) -> WrangleType:
     if not arg.is_literal:
         raise ctx.error("the data type must be a quoted literal such as 'Integer'", arg)
     name = str(arg.literal)
@@ -60,14 +69,14 @@ def null(ctx: CallContext, args: list[Arg]) -> Column:
 
 @function("ISVALID", arity=2, aliases=("VALID",))
 def isvalid(ctx: CallContext, args: list[Arg]) -> Column:
-    wtype = _wtype(ctx, args[1])
+    wtype = _wtype(ctx, args[1], args[0])
     return classify(args[0].raw, wtype) == VALID
 
 
 @function("ISMISMATCHED", arity=2)
 def ismismatched(ctx: CallContext, args: list[Arg]) -> Column:
     """Not a valid value of the type (missing values included, as the reference says)."""
-    wtype = _wtype(ctx, args[1])
+    wtype = _wtype(ctx, args[1], args[0])
     return _any([classify(c, wtype) != VALID for c in args[0].columns])
 
 
@@ -84,7 +93,7 @@ def ifmissing(ctx: CallContext, args: list[Arg]) -> Column:
 @function("IFMISMATCHED", arity=3)
 def ifmismatched(ctx: CallContext, args: list[Arg]) -> Column:
     """IFMISMATCHED(value, 'Type', replacement): mismatched values replaced."""
-    wtype = _wtype(ctx, args[1])
+    wtype = _wtype(ctx, args[1], args[0])
     raw = args[0].raw
     return F.when(classify(raw, wtype) == 1, args[2].value).otherwise(args[0].value)
 
@@ -92,7 +101,7 @@ def ifmismatched(ctx: CallContext, args: list[Arg]) -> Column:
 @function("IFVALID", arity=3)
 def ifvalid(ctx: CallContext, args: list[Arg]) -> Column:
     """IFVALID(value, 'Type', replacement): valid values replaced."""
-    wtype = _wtype(ctx, args[1])
+    wtype = _wtype(ctx, args[1], args[0])
     return F.when(classify(args[0].raw, wtype) == VALID, args[2].value).otherwise(args[0].value)
 
 

@@ -151,7 +151,9 @@ def unnest(ctx: StepContext) -> DataFrame:
         top = {p[0] for p in (_path(k) for k in keys) if len(p) == 1}
         obj = object_of(ctx, ast.ColumnRef(source))
         remaining = F.map_filter(obj, lambda k, v: ~k.isin(sorted(top)))
-        plucked = F.when(obj.isNotNull(), object_json(F.map_keys(remaining), F.map_values(remaining)))
+        plucked = F.when(
+            obj.isNotNull(), object_json(F.map_keys(remaining), F.map_values(remaining))
+        )
         df = df.select(
             *[
                 plucked.alias(c, metadata=ctx.fields[c].metadata) if c == source else quoted(c)
@@ -181,9 +183,7 @@ def flatten(ctx: StepContext) -> DataFrame:
 # --- extractkv / extractlist ----------------------------------------------------------------
 
 
-@transform(
-    "extractkv", required=("col", "key", "valueafter"), optional=("delimiter", "as")
-)
+@transform("extractkv", required=("col", "key", "valueafter"), optional=("delimiter", "as"))
 def extractkv(ctx: StepContext) -> DataFrame:
     """``extractkv col: x key: `{alpha}+{digit}` valueafter: '=' delimiter: ','``: the
     key-value pairs whose key matches ``key:`` as an Object (``{"key1":"value1"}``)."""
@@ -242,8 +242,7 @@ def valuestocols(ctx: StepContext) -> DataFrame:
     )
     if len(rows) > limit:
         raise ctx.error(
-            f"valuestocols: column {source!r} has more than {limit} distinct values "
-            "(raise limit:)",
+            f"valuestocols: column {source!r} has more than {limit} distinct values (raise limit:)",
             ctx.step.param("col"),
         )
     df = ctx.df

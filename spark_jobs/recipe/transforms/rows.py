@@ -94,3 +94,20 @@ def header(ctx: StepContext) -> DataFrame:
     return df.filter(~is_header).select(
         *[quoted(c).alias(renamed[c]) if c in renamed else quoted(c) for c in df.columns]
     )
+
+
+@transform("splitrows", required=("col", "on"), optional=("quote", "quoteescapechar"))
+def splitrows(ctx: StepContext) -> DataFrame:
+    """Each value of ``col:`` split on ``on:`` (a literal string) into one row per part."""
+    from spark_jobs.recipe import ast
+    from spark_jobs.recipe.compiler import regex_of
+
+    names = ctx.column_names("col")
+    if len(names) != 1:
+        raise ctx.error("splitrows takes one column", ctx.step.param("col"))
+    node = ctx.node("on")
+    if not isinstance(node, ast.StringLit):
+        raise ctx.error("splitrows splits on a quoted string only", node)
+    source = names[0]
+    parts = F.explode_outer(F.split(quoted(source).cast("string"), regex_of(ctx, node), -1))
+    return ctx.df.select(*[parts.alias(c) if c == source else quoted(c) for c in ctx.df.columns])

@@ -1,0 +1,585 @@
+"""Column statistics of a DataFrame in two aggregation passes, no row ever collected.
+
+Pass 1 (one Spark aggregation): every row is unpivoted into one small record per column
+(column index, valid/mismatched/missing class, numeric value, timestamp, length, value hash) and
+grouped by column: counts, min/max/mean/stddev, quartiles (``percentile_approx``), distinct count
+(``approx_count_distinct``), lengths, date range. The plan has the same shape for 3 columns or 500
+(columns are batched only beyond ``ProfileSettings.batch_columns``).
+
+Pass 2 (one more aggregation, skipped when nothing needs it): one record per column and row again,
+now keyed by histogram bin (numbers, dates; the bins need pass 1's range), value and character
+pattern (strings); grouped and counted, then cut to the top values / patterns per column with a
+window. Only the aggregated rows reach the driver.
+
+The classification into valid / mismatched / missing is the recipe engine's own
+(``spark_jobs.recipe.types.classify``), so the profile agrees with what the recipe saw.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import reduce
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from spark_jobs.recipe.types import (
+    MISMATCHED,
+    MISSING,
+    VALID,
+    WrangleType,
+    classify,
+    column_type,
+    typed_value,
+)
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+PROFILE_VERSION = 1
+
+NUMBER_TYPES = frozenset({"Integer", "Decimal"})
+DATETIME_TYPES = frozenset({"Datetime", "Date", "Timestamp"})
+
+#: record kinds of pass 2
+KIND_BIN, KIND_VALUE, KIND_PATTERN = 0, 1, 2
+
+#: date histogram periods, finest first: (name for date_trunc, approximate length in seconds)
+PERIODS: tuple[tuple[str, float], ...] = (
+    ("second", 1),
+    ("minute", 60),
+    ("hour", 3600),
+    ("day", 86400),
+    ("month", 86400 * 30.44),
+    ("year", 86400 * 365.25),
+)
+TS_FORMAT = "yyyy-MM-dd'T'HH:mm:ss"
+
+
+@dataclass(frozen=True)
+class ProfileSettings:
+    """How much a profile computes; the defaults are what the runner uses."""
+
+    histogram_bins: int = 20  # equal-width bins for numbers (fewer for small integer ranges)
+    max_period_buckets: int = 60  # a date histogram uses the finest period with at most this many
+    top_values: int = 10
+    top_patterns: int = 10
+    distinct_rsd: float = 0.05  # approx_count_distinct's relative standard deviation
+    quantile_accuracy: int = 10000  # percentile_approx accuracy: rank error <= rows / accuracy
+    batch_columns: int = 40  # columns per pass-1 aggregation (plan size stays bounded)
+
+    def __post_init__(self) -> None:
+        for name in ("histogram_bins", "max_period_buckets", "quantile_accuracy", "batch_columns"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"ProfileSettings.{name} must be at least 1")
+        if self.top_values < 0 or self.top_patterns < 0:
+            raise ValueError("ProfileSettings.top_values / top_patterns must be >= 0")
+        if not 0.0 < self.distinct_rsd < 0.4:
+            raise ValueError("ProfileSettings.distinct_rsd must be in (0, 0.4)")
+
+
+@dataclass(frozen=True)
+class _Col:
+    index: int
+    name: str
+    field: T.StructField
+    wtype: WrangleType
+    type_name: str
+    kind: str  # number | datetime | string
+
+    @property
+    def ref(self) -> Column:
+        return F.col("`" + self.name.replace("`", "``") + "`")
+
+
+def _kind(name: str, data_type: T.DataType) -> str:
+    if name in NUMBER_TYPES:
+        return "number"
+    if name in DATETIME_TYPES:
+        return "datetime"
+    return "string"
+
+
+def _columns(df: DataFrame) -> list[_Col]:
+    out = []
+    for index, field in enumerate(df.schema.fields):
+        wtype = column_type(field)
+        name = wtype.name
+        out.append(_Col(index, field.name, field, wtype, name, _kind(name, field.dataType)))
+    return out
+
+
+def _class(col: _Col) -> Column:
+    return classify(col.ref, col.wtype)
+
+
+def _number(col: _Col) -> Column:
+    """The valid value as a double (NaN and infinities left out), else null."""
+    if isinstance(col.field.dataType, T.NumericType):
+        x = col.ref.cast("double")
+    else:
+        x = typed_value(col.ref, col.wtype).cast("double")
+    finite = ~F.isnan(x) & (F.abs(x) != F.lit(float("inf")))
+    return F.when((_class(col) == VALID) & finite, x)
+
+
+def _timestamp(col: _Col) -> Column:
+    """The valid value as a session-time-zone timestamp, else null."""
+    dt = col.field.dataType
+    if isinstance(dt, T.TimestampType):
+        ts = col.ref
+    elif isinstance(dt, T.DateType | T.TimestampNTZType):
+        ts = col.ref.cast("timestamp")
+    else:
+        ts = typed_value(col.ref, col.wtype).cast("timestamp")
+    return F.when(_class(col) == VALID, ts)
+
+
+def _atomic(data_type: T.DataType) -> bool:
+    return not isinstance(data_type, T.ArrayType | T.MapType | T.StructType)
+
+
+def _text(col: _Col) -> Column:
+    return col.ref.cast("string")
+
+
+def _present(col: _Col) -> Column:
+    return _class(col) != MISSING
+
+
+# --- pass 1 -------------------------------------------------------------------------------------
+
+
+def _pass1_batch(df: DataFrame, cols: Sequence[_Col]) -> DataFrame:
+    """One record per row and column of ``cols``: (i, c, x, t, l, h). The class and the typed
+    value are computed once per value (a projection), then unpivoted by reference."""
+    helpers: list[Column] = []
+    records: list[Column] = []
+    typed_null = {
+        "x": F.lit(None).cast("double"),
+        "t": F.lit(None).cast("bigint"),
+        "l": F.lit(None).cast("int"),
+    }
+    for col in cols:
+        i = col.index
+        helpers.append(_class(col).alias(f"c{i}"))
+        hashable = col.ref if _atomic(col.field.dataType) else _text(col)
+        helpers.append(F.xxhash64(hashable).alias(f"h{i}"))
+        if col.kind == "number":
+            helpers.append(_number(col).alias(f"x{i}"))
+            value = "x"
+        elif col.kind == "datetime":
+            helpers.append(F.unix_micros(_timestamp(col)).alias(f"t{i}"))
+            value = "t"
+        else:
+            helpers.append(F.length(_text(col)).alias(f"l{i}"))
+            value = "l"
+        c = F.col(f"c{i}")
+        fields = {
+            name: (F.col(f"{name}{i}") if name == value else null)
+            for name, null in typed_null.items()
+        }
+        fields["l"] = F.when(c != MISSING, fields["l"])
+        records.append(
+            F.struct(
+                F.lit(i).alias("i"),
+                c.alias("c"),
+                fields["x"].alias("x"),
+                fields["t"].alias("t"),
+                fields["l"].alias("l"),
+                F.when(c != MISSING, F.col(f"h{i}")).alias("h"),
+            )
+        )
+    return df.select(*helpers).select(F.inline(F.array(*records)))
+
+
+def _pass1(df: DataFrame, cols: Sequence[_Col], settings: ProfileSettings) -> dict[int, Any]:
+    """Counts, moments, quartiles, lengths, ranges and distinct counts of every column, grouped
+    by column in one aggregation (batches of columns unioned below it)."""
+    batches = [
+        _pass1_batch(df, cols[start : start + settings.batch_columns])
+        for start in range(0, len(cols), settings.batch_columns)
+    ]
+    records = reduce(DataFrame.unionAll, batches)
+    quartiles = F.percentile_approx("x", [0.25, 0.5, 0.75], settings.quantile_accuracy)
+    stats = records.groupBy("i").agg(
+        F.count(F.lit(1)).alias("rows"),
+        F.count_if(F.col("c") == VALID).alias("valid"),
+        F.count_if(F.col("c") == MISMATCHED).alias("mismatched"),
+        F.count_if(F.col("c") == MISSING).alias("missing"),
+        F.count("x").alias("numbers"),
+        F.min("x").alias("min"),
+        F.max("x").alias("max"),
+        F.avg("x").alias("mean"),
+        F.stddev_samp("x").alias("stddev"),
+        quartiles.alias("quartiles"),
+        F.count("t").alias("timestamps"),
+        F.min("t").alias("tmin"),
+        F.max("t").alias("tmax"),
+        F.min("l").alias("lmin"),
+        F.max("l").alias("lmax"),
+        F.approx_count_distinct("h", settings.distinct_rsd).alias("distinct"),
+    )
+    return {row["i"]: row.asDict() for row in stats.collect()}
+
+
+# --- pass 2 -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _NumberBins:
+    start: float
+    width: float
+    count: int
+
+    def index(self, x: Column) -> Column:
+        if self.width == 0:
+            return F.when(x.isNotNull(), F.lit(0).cast("bigint"))
+        raw = F.floor((x - F.lit(self.start)) / F.lit(self.width))
+        # greatest/least skip nulls: a null value must stay null (no record), not land in bin 0
+        return F.when(x.isNotNull(), F.least(F.greatest(raw, F.lit(0)), F.lit(self.count - 1)))
+
+    def edges(self, i: int) -> tuple[float, float]:
+        return self.start + i * self.width, self.start + (i + 1) * self.width
+
+
+def number_bins(lo: float, hi: float, is_integer: bool, bins: int) -> _NumberBins:
+    """Equal-width bins over [lo, hi]; one bin per value for a small integer range."""
+    if hi == lo:
+        return _NumberBins(lo, 0.0, 1)
+    if is_integer and hi - lo + 1 <= bins:
+        return _NumberBins(lo, 1.0, int(hi - lo) + 1)
+    return _NumberBins(lo, (hi - lo) / bins, bins)
+
+
+@dataclass(frozen=True)
+class _DateBins:
+    period: str  # a date_trunc unit, or "bin" (equal width in microseconds)
+    start: int  # micros, for "bin"
+    width: float
+    count: int
+
+
+def date_bins(tmin: int, tmax: int, settings: ProfileSettings) -> _DateBins:
+    span = (tmax - tmin) / 1e6
+    for name, seconds in PERIODS:
+        if span / seconds + 2 <= settings.max_period_buckets:
+            return _DateBins(name, 0, 0.0, 0)
+    return _DateBins("bin", tmin, (tmax - tmin) / settings.histogram_bins, settings.histogram_bins)
+
+
+def _pass2_keys(col: _Col, plan: Any) -> list[tuple[int, Column, Column]]:
+    """(kind, bin, text) key columns of one column's pass-2 records (null where no record)."""
+    null_b, null_s = F.lit(None).cast("bigint"), F.lit(None).cast("string")
+    if col.kind == "number":
+        return [(KIND_BIN, plan.index(_number(col)), null_s)]
+    if col.kind == "datetime":
+        ts = _timestamp(col)
+        if plan.period == "bin":
+            raw = F.floor((F.unix_micros(ts) - F.lit(plan.start)) / F.lit(plan.width))
+            b = F.when(ts.isNotNull(), F.least(F.greatest(raw, F.lit(0)), F.lit(plan.count - 1)))
+            return [(KIND_BIN, b, null_s)]
+        return [(KIND_BIN, null_b, F.date_format(F.date_trunc(plan.period, ts), TS_FORMAT))]
+    text = F.when(_present(col), _text(col))
+    return [(KIND_VALUE, null_b, text), (KIND_PATTERN, null_b, text)]
+
+
+def _pass2(
+    df: DataFrame, cols: Sequence[_Col], plans: dict[int, Any], settings: ProfileSettings
+) -> list[Any]:
+    """Bins, values and patterns counted in one aggregation (batches of columns unioned)."""
+    wanted = [c for c in cols if c.index in plans]
+    if not wanted:
+        return []
+    parts: list[DataFrame] = []
+    for start in range(0, len(wanted), settings.batch_columns):
+        batch = wanted[start : start + settings.batch_columns]
+        keys: list[Column] = []
+        records: list[Column] = []
+        for col in batch:
+            for kind, b, text in _pass2_keys(col, plans[col.index]):
+                name = f"k{col.index}_{kind}"
+                keys += [b.alias(f"{name}_b"), text.alias(f"{name}_s")]
+                b_ref, s_ref = F.col(f"{name}_b"), F.col(f"{name}_s")
+                if kind == KIND_PATTERN:
+                    s_ref = F.regexp_replace(F.regexp_replace(s_ref, r"\p{L}", "a"), r"\p{Nd}", "9")
+                records.append(
+                    F.when(
+                        b_ref.isNotNull() | s_ref.isNotNull(),
+                        F.struct(
+                            F.lit(col.index).alias("i"),
+                            F.lit(kind).alias("k"),
+                            b_ref.alias("b"),
+                            s_ref.alias("s"),
+                        ),
+                    )
+                )
+        part = df.select(*keys).select(F.inline(F.array(*records))).where(F.col("i").isNotNull())
+        parts.append(part)
+    recs = reduce(DataFrame.unionAll, parts)
+    counts = recs.groupBy("i", "k", "b", "s").count()
+    order = Window.partitionBy("i", "k").orderBy(
+        F.col("count").desc(), F.col("s").asc_nulls_first(), F.col("b").asc_nulls_first()
+    )
+    limit = (
+        F.when(F.col("k") == KIND_VALUE, settings.top_values)
+        .when(F.col("k") == KIND_PATTERN, settings.top_patterns)
+        .otherwise(None)
+    )
+    top = (
+        counts.withColumn("rank", F.row_number().over(order))
+        .where(limit.isNull() | (F.col("rank") <= limit))
+        .select("i", "k", "b", "s", "count", "rank")
+    )
+    return top.collect()
+
+
+# --- the whole profile --------------------------------------------------------------------------
+
+
+@contextmanager
+def _counted_jobs(spark: SparkSession) -> Iterator[list[int]]:
+    """Count the Spark jobs run inside the block (its job group; a temporary one if none)."""
+    sc = spark.sparkContext
+    tracker = sc.statusTracker()
+    group = sc.getLocalProperty("spark.jobGroup.id")
+    own = group is None
+    if own:
+        group = f"spark-jobs-profile-{uuid.uuid4()}"
+        sc.setJobGroup(group, "visual profile")
+    before = set(tracker.getJobIdsForGroup(group))
+    counter: list[int] = [0]
+    try:
+        yield counter
+    finally:
+        counter[0] = len(set(tracker.getJobIdsForGroup(group)) - before)
+        if own:
+            sc.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
+            sc.setLocalProperty("spark.job.description", None)  # type: ignore[arg-type]
+
+
+def _json_number(value: float | None, integer: bool) -> float | int | None:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    if integer and float(value).is_integer() and abs(value) < 2**53:
+        return int(value)
+    return float(value)
+
+
+def profile_dataframe(
+    df: DataFrame, settings: ProfileSettings | None = None, *, description: str = "profile"
+) -> dict[str, Any]:
+    """The profile of ``df`` as a JSON-ready dict (schema: docs/profile.md)."""
+    settings = settings or ProfileSettings()
+    spark = df.sparkSession
+    started = time.monotonic()
+    tz = ZoneInfo(spark.conf.get("spark.sql.session.timeZone") or "UTC")
+    cols = _columns(df)
+    sc = spark.sparkContext
+    first: dict[int, Any] = {}
+    top: list[Any] = []
+    passes = 0
+    with _counted_jobs(spark) as jobs:
+        if cols:
+            sc.setJobDescription(f"{description}: counts, moments, quantiles, distinct counts")
+            first = _pass1(df, cols, settings)
+            passes += 1
+        rows = 0
+        if first:
+            any_stats = next(iter(first.values()))
+            rows = int(any_stats["rows"])
+        plans: dict[int, Any] = {}
+        for col in cols:
+            s = first.get(col.index)
+            if s is None:
+                continue
+            if col.kind == "number" and s["numbers"]:
+                plans[col.index] = number_bins(
+                    s["min"], s["max"], col.type_name == "Integer", settings.histogram_bins
+                )
+            elif col.kind == "datetime" and s["timestamps"]:
+                plans[col.index] = date_bins(s["tmin"], s["tmax"], settings)
+            elif col.kind == "string" and s["valid"] + s["mismatched"]:
+                plans[col.index] = None
+        if plans:
+            sc.setJobDescription(f"{description}: histograms, top values, patterns")
+            top = _pass2(df, cols, plans, settings)
+            passes += 1
+        sc.setJobDescription(None)  # type: ignore[arg-type]
+
+    by_col: dict[tuple[int, int], list[Any]] = {}
+    for row in top:
+        by_col.setdefault((row["i"], row["k"]), []).append(row)
+    columns = [
+        _column_json(c, first.get(c.index), plans.get(c.index), by_col, rows, settings, tz)
+        for c in cols
+    ]
+    return {
+        "profileVersion": PROFILE_VERSION,
+        "rowCount": rows,
+        "columnCount": len(cols),
+        "passes": passes,
+        "sparkJobs": jobs[0],
+        "durationMs": int((time.monotonic() - started) * 1000),
+        "settings": {
+            "histogramBins": settings.histogram_bins,
+            "topValues": settings.top_values,
+            "topPatterns": settings.top_patterns,
+            "distinctRelativeStandardDeviation": settings.distinct_rsd,
+            "quantileAccuracy": settings.quantile_accuracy,
+            "quantileRelativeRankError": 1.0 / settings.quantile_accuracy,
+            "timeZone": str(tz),
+        },
+        "columns": columns,
+    }
+
+
+def _local(micros: int, tz: ZoneInfo) -> datetime:
+    instant = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=micros)
+    return instant.astimezone(tz).replace(tzinfo=None)
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat(timespec="microseconds" if value.microsecond else "seconds")
+
+
+def _truncate(value: datetime, period: str) -> datetime:
+    if period == "second":
+        return value.replace(microsecond=0)
+    if period == "minute":
+        return value.replace(second=0, microsecond=0)
+    if period == "hour":
+        return value.replace(minute=0, second=0, microsecond=0)
+    if period == "day":
+        return value.replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == "month":
+        return value.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return value.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _next(value: datetime, period: str) -> datetime:
+    steps = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+    if period in steps:
+        return value + timedelta(seconds=steps[period])
+    if period == "month":
+        return value.replace(year=value.year + value.month // 12, month=value.month % 12 + 1)
+    return value.replace(year=value.year + 1)
+
+
+def _column_json(
+    col: _Col,
+    s: dict[str, Any] | None,
+    plan: Any,
+    top: dict[tuple[int, int], list[Any]],
+    rows: int,
+    settings: ProfileSettings,
+    tz: ZoneInfo,
+) -> dict[str, Any]:
+    valid = int(s["valid"]) if s else 0
+    mismatched = int(s["mismatched"]) if s else 0
+    missing = int(s["missing"]) if s else 0
+    out: dict[str, Any] = {
+        "index": col.index,
+        "name": col.name,
+        "type": col.type_name,
+        "sparkType": col.field.dataType.simpleString(),
+        "kind": col.kind,
+        "valid": valid,
+        "mismatched": mismatched,
+        "missing": missing,
+        "distinct": {
+            "approx": int(s["distinct"]) if s else 0,
+            "relativeStandardDeviation": settings.distinct_rsd,
+        },
+    }
+    if col.kind == "number":
+        integer = col.type_name == "Integer"
+        q = (s or {}).get("quartiles") or [None, None, None]
+        number: dict[str, Any] = {
+            "count": int(s["numbers"]) if s else 0,
+            "min": _json_number(s["min"] if s else None, integer),
+            "max": _json_number(s["max"] if s else None, integer),
+            "mean": _json_number(s["mean"] if s else None, False),
+            "stddev": _json_number(s["stddev"] if s else None, False),
+            "q1": _json_number(q[0], integer),
+            "median": _json_number(q[1], integer),
+            "q3": _json_number(q[2], integer),
+            "histogram": [],
+        }
+        if plan is not None:
+            counts = {r["b"]: int(r["count"]) for r in top.get((col.index, KIND_BIN), [])}
+            for i in range(plan.count):
+                lo, hi = plan.edges(i)
+                if plan.width == 0:
+                    hi = lo
+                number["histogram"].append(
+                    {
+                        "start": _json_number(lo, integer),
+                        "end": _json_number(hi, integer),
+                        "count": counts.get(i, 0),
+                    }
+                )
+        out["number"] = number
+    elif col.kind == "datetime":
+        dt: dict[str, Any] = {
+            "count": int(s["timestamps"]) if s else 0,
+            "min": _iso(_local(s["tmin"], tz)) if s and s["tmin"] is not None else None,
+            "max": _iso(_local(s["tmax"], tz)) if s and s["tmax"] is not None else None,
+            "period": plan.period if plan is not None else None,
+            "histogram": [],
+        }
+        if plan is not None and s is not None:
+            records = top.get((col.index, KIND_BIN), [])
+            if plan.period == "bin":
+                counts = {r["b"]: int(r["count"]) for r in records}
+                for i in range(plan.count):
+                    lo = _local(plan.start + int(i * plan.width), tz)
+                    hi = _local(plan.start + int((i + 1) * plan.width), tz)
+                    dt["histogram"].append(
+                        {"start": _iso(lo), "end": _iso(hi), "count": counts.get(i, 0)}
+                    )
+            else:
+                found = {datetime.fromisoformat(r["s"]): int(r["count"]) for r in records}
+                bucket = _truncate(_local(s["tmin"], tz), plan.period)
+                last = _local(s["tmax"], tz)
+                keys = set(found)
+                while bucket <= last:
+                    keys.add(bucket)
+                    bucket = _next(bucket, plan.period)
+                for key in sorted(keys):
+                    dt["histogram"].append(
+                        {
+                            "start": _iso(key),
+                            "end": _iso(_next(key, plan.period)),
+                            "count": found.get(key, 0),
+                        }
+                    )
+        out["datetime"] = dt
+    else:
+        values = top.get((col.index, KIND_VALUE), [])
+        patterns = top.get((col.index, KIND_PATTERN), [])
+        out["string"] = {
+            "lengthMin": int(s["lmin"]) if s and s["lmin"] is not None else None,
+            "lengthMax": int(s["lmax"]) if s and s["lmax"] is not None else None,
+            "topValues": [
+                {"value": r["s"], "count": int(r["count"])}
+                for r in sorted(values, key=lambda r: r["rank"])
+            ],
+            "topPatterns": [
+                {"pattern": r["s"], "count": int(r["count"])}
+                for r in sorted(patterns, key=lambda r: r["rank"])
+            ],
+        }
+    return out
+
+
+__all__ = ["PROFILE_VERSION", "ProfileSettings", "profile_dataframe"]
