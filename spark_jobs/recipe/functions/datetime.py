@@ -19,7 +19,7 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from spark_jobs.compat import try_cast, try_make_timestamp
+from spark_jobs.compat import mode, try_cast, try_make_timestamp
 from spark_jobs.recipe import ast
 from spark_jobs.recipe.compiler import Arg, CallContext
 from spark_jobs.recipe.registry import function
@@ -443,4 +443,4 @@ def maxdate(ctx: CallContext, args: list[Arg]) -> Column:
 @function("MODEDATE", kind="aggregate")
 def modedate(ctx: CallContext, args: list[Arg]) -> Column:
     """The most frequent date of the group (the earliest of equally frequent ones)."""
-    return _over(ctx, F.mode(timestamp(ctx, args[0]), deterministic=True))
+    return _over(ctx, mode(timestamp(ctx, args[0])))
