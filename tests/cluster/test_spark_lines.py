@@ -36,3 +36,21 @@ def test_try_make_timestamp_gives_null_for_impossible_parts(spark: SparkSession)
     parts = [F.col(c) for c in ("y", "m", "d", "h", "mi")] + [F.col("s").cast("decimal(16,6)")]
     got = [r[0] for r in df.select(try_make_timestamp(*parts)).collect()]
     assert got == [dt.datetime(2024, 2, 29, 13, 5, 7, 500000), None]
+
+
+def test_variant_functions_work_on_spark_4_and_name_the_missing_feature_on_35(
+    spark: SparkSession,
+) -> None:
+    import pyspark
+    import pytest
+    from pyspark.errors import PySparkException
+
+    from spark_jobs.compat import try_parse_json, try_variant_get
+
+    df = spark.createDataFrame([('["a", "b"]',)], "s string")
+    if pyspark.__version__.startswith("3."):
+        with pytest.raises(PySparkException, match="needs Spark 4"):
+            try_variant_get(try_parse_json(F.col("s")), "$", "array<string>")
+        return
+    got = df.select(try_variant_get(try_parse_json(F.col("s")), "$", "array<string>")).first()
+    assert got is not None and got[0] == ["a", "b"]
