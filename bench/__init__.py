@@ -90,7 +90,8 @@ def child_pids(pid: int) -> list[int]:
 
 
 def mib(n: float) -> str:
-    return f"{n / 1024 / 1024:,.0f} MiB"
+    value = n / 1024 / 1024
+    return f"{value:,.0f} MiB" if value >= 100 else f"{value:,.1f} MiB"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
