@@ -97,6 +97,20 @@ def test_aggregate_extra_in_derive_group(scores: DataFrame) -> None:
     assert out.count() == 8
 
 
+def test_kthlargest_reference_example(spark: SparkSession) -> None:
+    """The reference: for 10, 9 and 9, KTHLARGEST gives 9 for k=2 and k=3 (duplicates count)."""
+    df = spark.createDataFrame([("x", "10"), ("x", "9"), ("x", "9")], "g string, r string")
+    out = run(
+        df,
+        [
+            "settype col: r type: Integer",
+            "aggregate value: KTHLARGEST(r, 2), KTHLARGEST(r, 3), KTHLARGESTUNIQUE(r, 2), "
+            "KTHLARGESTIF(r, 1, r < 10) group: g as: 'k2', 'k3', 'u2', 'kif'",
+        ],
+    )
+    assert [tuple(r) for r in out.collect()] == [("x", 9.0, 9.0, 9.0, 9.0)]
+
+
 @pytest.mark.parametrize(
     ("step", "message"),
     [
@@ -104,7 +118,8 @@ def test_aggregate_extra_in_derive_group(scores: DataFrame) -> None:
         ("aggregate value: PERCENTILE(v, 120) group: g", "between 0 and 100"),
         ("aggregate value: PERCENTILE(v, 50, cubic) group: g", "interpolation method"),
         ("aggregate value: QUARTILE(v, 5) group: g", "between 0 and 4"),
-        ("aggregate value: KTHLARGEST(v, 0) group: g", "at least 1"),
+        ("aggregate value: KTHLARGEST(v, 0) group: g", "between 1 and 1000"),
+        ("aggregate value: UNIQUE(who, 1001) group: g", "between 1 and 1000"),
         ("aggregate value: LIST(who, 1.5) group: g", "whole number"),
         ("aggregate value: SUMIF(v) group: g", "SUMIF"),
         ("derive value: MODE(v) as: 'm'", "aggregate function"),

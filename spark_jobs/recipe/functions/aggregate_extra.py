@@ -137,7 +137,11 @@ def _present(arg: Arg) -> Column:
 
 
 def _list(ctx: CallContext, arg: Arg, limit: Arg | None, test: Arg | None) -> Column:
-    n = DEFAULT_LIST_LIMIT if limit is None else _int_literal(ctx, limit, "the limit", 1, None)
+    n = (
+        DEFAULT_LIST_LIMIT
+        if limit is None
+        else _int_literal(ctx, limit, "the limit", 1, DEFAULT_LIST_LIMIT)
+    )
     values = _over(ctx, F.collect_list(_when(_present(arg), test)))
     return F.to_json(F.slice(values, 1, n))
 
@@ -159,13 +163,17 @@ def listif(ctx: CallContext, args: list[Arg]) -> Column:
 def unique(ctx: CallContext, args: list[Arg]) -> Column:
     """The distinct non-missing values of the group, sorted, as a JSON array of text."""
     limit = args[1] if len(args) > 1 else None
-    n = DEFAULT_LIST_LIMIT if limit is None else _int_literal(ctx, limit, "the limit", 1, None)
+    n = (
+        DEFAULT_LIST_LIMIT
+        if limit is None
+        else _int_literal(ctx, limit, "the limit", 1, DEFAULT_LIST_LIMIT)
+    )
     values = _over(ctx, F.collect_set(_present(args[0])))
     return F.to_json(F.slice(F.array_sort(values), 1, n))
 
 
 def _kth(ctx: CallContext, args: list[Arg], distinct: bool, test: Arg | None) -> Column:
-    k = _int_literal(ctx, args[1], "k", 1, None)
+    k = _int_literal(ctx, args[1], "k", 1, 1000)
     value = _when(_number(args[0]), test)
     values = _over(ctx, F.collect_set(value) if distinct else F.collect_list(value))
     return F.try_element_at(F.sort_array(values, asc=False), F.lit(k))
