@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 PRODUCT_RUNTIME_CONF: dict[str, str] = {
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.ansi.enabled": "false",
+    # Spark 4's default; Spark 3.5's EXCEPTION fails jobs on dates the old parser read differently
+    "spark.sql.legacy.timeParserPolicy": "CORRECTED",
 }
 
 DELTA_CONF: dict[str, str] = {

@@ -44,7 +44,7 @@ DELTA_LOG_DIR = "_delta_log"
 #: the delta-spark release that goes with each Spark line (conf/jars/pom.xml pins the same ones)
 DELTA_RELEASES: dict[str, tuple[str, str]] = {
     "4.0": ("2.13", "4.0.1"),
-    "3.5": ("2.12", "3.3.2"),
+    "3.5": ("2.12", "3.3.3"),
 }
 #: what Delta refuses in column names (without column mapping)
 INVALID_NAME_CHARACTERS = " ,;{}()\n\t="

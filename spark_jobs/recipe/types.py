@@ -39,6 +39,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from spark_jobs import metadata_columns
+from spark_jobs.compat import try_cast
 
 VALID = 0
 MISMATCHED = 1
@@ -269,9 +270,9 @@ def is_valid(column: Column, wtype: WrangleType) -> Column:
     if name == "String":
         return text.isNotNull()
     if name == "Integer":
-        return text.rlike(PATTERNS["Integer"]) & text.try_cast("bigint").isNotNull()
+        return text.rlike(PATTERNS["Integer"]) & try_cast(text, "bigint").isNotNull()
     if name == "Decimal":
-        return text.rlike(PATTERNS["Decimal"]) & text.try_cast("double").isNotNull()
+        return text.rlike(PATTERNS["Decimal"]) & try_cast(text, "double").isNotNull()
     if name in ("Datetime", "Date"):
         return parse_datetime(text, wtype.formats).isNotNull()
     if name == "Credit Card":
@@ -302,9 +303,9 @@ def typed_value(column: Column, wtype: WrangleType) -> Column:
     name = wtype.name
     if name == "Integer":
         # try_cast refuses '4.2', 'abc' and values beyond 64 bits (null), like classify
-        return as_text(column).try_cast("bigint")
+        return try_cast(as_text(column), "bigint")
     if name == "Decimal":
-        return as_text(column).try_cast("double")
+        return try_cast(as_text(column), "double")
     if name == "Boolean":
         return to_boolean(column)
     if name == "Datetime":

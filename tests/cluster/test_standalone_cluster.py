@@ -29,7 +29,8 @@ from scripts.cluster import RUN_JOB, StandaloneCluster, build_pyfiles_zip
 from spark_jobs.errors import RecipeError
 from spark_jobs.recipe import parse_recipe
 from spark_jobs.runner.app import run_command
-from spark_jobs.session import find_jvm_extras
+from spark_jobs.session import apply_s3a_settings, find_jvm_extras, s3a_settings
+from tests.fixtures.s3 import FAKE_ENV, MotoS3, unique_name
 
 pytestmark = [pytest.mark.cluster, pytest.mark.integration, pytest.mark.slow]
 
@@ -46,8 +47,9 @@ def wrangle_engine_available() -> bool:
     return True
 
 
-def example_spec(out_dir: Path) -> dict[str, Any]:
-    """examples/jobs/orders.json with its source and every output made absolute under out_dir.
+def example_spec(out_dir: Path, s3_prefix: str) -> dict[str, Any]:
+    """examples/jobs/orders.json with its source and every output made absolute under out_dir,
+    plus a Delta output beside them and a single-file CSV on S3 under ``s3_prefix``.
 
     Until the Wrangle engine lands, the recipes are dropped (a recipe-less dataset passes its
     input through); the visual profile is not an output and is left out. Everything else,
@@ -63,8 +65,21 @@ def example_spec(out_dir: Path) -> dict[str, Any]:
             dataset["recipe"] = []
         for output in dataset.get("writeSettings", []):
             output["path"] = str(out_dir / output["path"])
-    for output in spec["jobGroup"]["overrides"]["writeSettings"]:
+    outputs = spec["jobGroup"]["overrides"]["writeSettings"]
+    for output in outputs:
         output["path"] = str(out_dir / output["path"])
+    outputs.append(
+        {"path": str(out_dir / "out/orders_delta"), "action": "create", "format": "delta"}
+    )
+    outputs.append(
+        {
+            "path": f"{s3_prefix}/orders_clean_s3.csv",
+            "action": "create",
+            "format": "csv",
+            "header": True,
+            "asSingleFile": True,
+        }
+    )
     return spec
 
 
@@ -107,6 +122,32 @@ def output_paths(spec: dict[str, Any]) -> list[str]:
     return [o["path"] for o in spec["jobGroup"]["overrides"]["writeSettings"]]
 
 
+def local_copy(path: str, s3: MotoS3, into: Path) -> Path:
+    """An output as a local path: S3 objects are downloaded (through moto's HTTP API)."""
+    if not path.startswith("s3a://"):
+        return Path(path)
+    bucket, key = path.removeprefix("s3a://").split("/", 1)
+    client = s3.client()
+    keys = s3.keys(bucket, key)
+    assert keys, f"nothing written at {path}"
+    for name in keys:
+        target = into / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(client.get_object(Bucket=bucket, Key=name)["Body"].read())
+    return into / key
+
+
+def s3a_conf(s3: MotoS3, bucket: str) -> dict[str, str]:
+    """S3A settings for the test bucket on moto (fake keys, for that bucket only)."""
+    return s3a_settings(
+        s3.endpoint_url,
+        region=s3.region,
+        bucket=bucket,
+        access_key_id=FAKE_ENV["AWS_ACCESS_KEY_ID"],
+        secret_access_key=FAKE_ENV["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
 def port_open(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(1)
@@ -114,13 +155,25 @@ def port_open(port: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def cluster_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def s3_test_bucket(s3_server: MotoS3) -> Iterator[str]:
+    name = unique_name("sj-cluster-")
+    s3_server.create_bucket(name)
+    try:
+        yield name
+    finally:
+        s3_server.empty_and_delete_bucket(name)
+
+
+@pytest.fixture(scope="module")
+def cluster_run(
+    tmp_path_factory: pytest.TempPathFactory, s3_server: MotoS3, s3_test_bucket: str
+) -> Iterator[dict[str, Any]]:
     """Start the cluster, submit the example job and a broken spec, stop the cluster."""
     root = tmp_path_factory.mktemp("cluster")
     jars = find_jvm_extras()
     assert jars, "no JVM extras: run `make jars` first"
     pyfiles = build_pyfiles_zip(root / "dist" / "spark_jobs.zip")
-    spec = example_spec(root / "out")
+    spec = example_spec(root / "out", f"s3a://{s3_test_bucket}/cluster")
     spec_path = root / "job.json"
     spec_path.write_text(json.dumps(spec))
     bad_spec = root / "bad.json"
@@ -134,7 +187,10 @@ def cluster_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         print(f"cluster up in {time.monotonic() - started:.1f} s")
         state = cluster.master_state()
         assert state is not None and cluster.alive_workers(state) == 2
-        submit = {"cwd": root, "py_files": [pyfiles], "jars": jars}
+        s3_conf = {f"spark.hadoop.{k}": v for k, v in s3a_conf(s3_server, s3_test_bucket).items()}
+        # 2 cores in all: 2 shuffle partitions, not the standalone conf's 8
+        conf = {**s3_conf, "spark.sql.shuffle.partitions": "2"}
+        submit = {"cwd": root, "py_files": [pyfiles], "jars": jars, "conf": conf, "timeout": 600}
         done = cluster.submit(
             RUN_JOB,
             [
@@ -163,7 +219,11 @@ def cluster_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
 
 
 def test_example_job_on_the_cluster_equals_local_mode(
-    cluster_run: dict[str, Any], spark: SparkSession, tmp_path: Path
+    cluster_run: dict[str, Any],
+    spark: SparkSession,
+    tmp_path: Path,
+    s3_server: MotoS3,
+    s3_test_bucket: str,
 ) -> None:
     done = cluster_run["done"]
     log = done.stdout + done.stderr  # spark-submit passes the Python driver's stderr on stdout
@@ -172,7 +232,8 @@ def test_example_job_on_the_cluster_equals_local_mode(
     cluster_result = cluster_run["result"]
     assert cluster_result["status"] == "Complete"
 
-    local_spec = example_spec(tmp_path / "out")
+    apply_s3a_settings(spark, s3a_conf(s3_server, s3_test_bucket))
+    local_spec = example_spec(tmp_path / "out", f"s3a://{s3_test_bucket}/local")
     spec_path = tmp_path / "job.json"
     spec_path.write_text(json.dumps(local_spec))
     code = run_command(
@@ -190,18 +251,18 @@ def test_example_job_on_the_cluster_equals_local_mode(
     for cluster_path, local_path in zip(
         output_paths(cluster_run["spec"]), output_paths(local_spec), strict=True
     ):
-        cluster_out, local_out = (
-            output_fingerprint(Path(cluster_path)),
-            output_fingerprint(Path(local_path)),
-        )
+        cluster_out = output_fingerprint(local_copy(cluster_path, s3_server, tmp_path / "s3"))
+        local_out = output_fingerprint(local_copy(local_path, s3_server, tmp_path / "s3"))
         assert cluster_out == local_out, cluster_path
         assert cluster_out.get("lines") or cluster_out.get("rows"), f"{cluster_path} is empty"
         formats.add(Path(cluster_path).name)
-    assert "orders_clean_avro" in formats
+    assert {"orders_clean_avro", "orders_delta", "orders_clean_s3.csv"} <= formats
 
     def outputs(result: dict[str, Any]) -> list[tuple[str, int]]:
         return [
-            (o["format"], o["rowCount"]) for job in result["jobs"] for o in job.get("outputs", [])
+            (o["format"], o["rowCount"], o.get("deltaVersion"))
+            for job in result["jobs"]
+            for o in job.get("outputs", [])
         ]
 
     assert outputs(cluster_result) == outputs(local_result)

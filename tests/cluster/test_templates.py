@@ -17,6 +17,7 @@ import pytest
 from scripts.cluster import build_pyfiles_zip
 from spark_jobs import __version__
 from spark_jobs.entrypoints.run_job import build_parser
+from spark_jobs.io.delta import DELTA_RELEASES
 from spark_jobs.session import DELTA_CONF, PRODUCT_RUNTIME_CONF, read_properties
 
 REPO = Path(__file__).resolve().parents[2]
@@ -115,6 +116,12 @@ def test_spark_defaults_carry_the_product_settings(target: str) -> None:
                 if a.endswith(".jar")
             ]
         )
+
+
+def test_delta_releases_in_the_code_match_the_pom() -> None:
+    for line, (scala, version) in DELTA_RELEASES.items():
+        profile = pom_profile(f"spark-{line}")
+        assert (scala, version) == (profile["scala.binary"], profile["delta.version"]), line
 
 
 def test_spark35_pins_match_the_pom_profile() -> None:

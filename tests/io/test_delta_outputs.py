@@ -20,7 +20,7 @@ from spark_jobs.errors import OutputError
 from spark_jobs.io import delta
 from spark_jobs.io.outputs import CommittedOutput, OutputCommitter
 from spark_jobs.runner.app import run_command
-from spark_jobs.session import JVM_EXTRA_CLASSES, has_jvm_class
+from spark_jobs.session import JVM_EXTRA_CLASSES, has_jvm_class, spark_line
 from spark_jobs.spec import WriteSetting
 
 REPO = Path(__file__).resolve().parents[2]
@@ -215,12 +215,13 @@ def test_the_probe_finds_delta_in_this_session_and_names_what_is_missing(
     present = has_jvm_class(spark, JVM_EXTRA_CLASSES["delta-spark"])
     assert present and delta.delta_support_problem(present, conf) is None
     delta.require_delta(spark)  # does not raise
-    assert delta.delta_library_version(spark) == "4.0.1"
+    # the release pinned for the installed Spark line (4.0.1 on Spark 4, 3.3.3 on Spark 3.5)
+    assert delta.delta_library_version(spark) == delta.DELTA_RELEASES[spark_line()][1]
 
     absent = has_jvm_class(spark, "io.delta.tables.NoSuchTableClass")
     problem = delta.delta_support_problem(absent, conf)
     assert problem is not None
-    assert "io.delta:delta-spark_2.13:4.0.1" in problem and "io.delta.tables.DeltaTable" in problem
+    assert delta.delta_coordinate() in problem and "io.delta.tables.DeltaTable" in problem
     without_extension = {**conf, "spark.sql.extensions": None}
     problem = delta.delta_support_problem(present, without_extension)
     assert problem is not None
@@ -341,6 +342,6 @@ def test_without_the_jar_a_delta_output_fails_with_exit_2_naming_it(tmp_path: Pa
         timeout=300,
     )
     assert done.returncode == 2, done.stderr[-2000:]
-    assert "io.delta:delta-spark_2.13:4.0.1" in done.stderr
+    assert delta.delta_coordinate() in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()

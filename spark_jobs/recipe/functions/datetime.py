@@ -19,6 +19,7 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from spark_jobs.compat import mode, try_cast, try_make_timestamp
 from spark_jobs.recipe import ast
 from spark_jobs.recipe.compiler import Arg, CallContext
 from spark_jobs.recipe.registry import function
@@ -178,13 +179,13 @@ def datetime_(ctx: CallContext, args: list[Arg]) -> Column:
     """DATETIME(year, month, day, hour, minute, second): a Datetime."""
     year, month, day, hour, minute = (_int(a).cast("int") for a in args[:5])
     seconds = args[5].value.cast("decimal(16,6)")
-    return F.try_make_timestamp(year, month, day, hour, minute, seconds)
+    return try_make_timestamp(year, month, day, hour, minute, seconds)
 
 
 @function("TIME", arity=3)
 def time(ctx: CallContext, args: list[Arg]) -> Column:
     """TIME(hour, minute, second): the time of day as text ``HH:mm:ss``."""
-    ts = F.try_make_timestamp(
+    ts = try_make_timestamp(
         F.lit(1970),
         F.lit(1),
         F.lit(1),
@@ -236,7 +237,7 @@ def unixtime(ctx: CallContext, args: list[Arg]) -> Column:
 @function("UNIXTIMEFORMAT", arity=2)
 def unixtimeformat(ctx: CallContext, args: list[Arg]) -> Column:
     """UNIXTIMEFORMAT(milliseconds, 'fmt')."""
-    millis = args[0].value.cast("string").try_cast("long")
+    millis = try_cast(args[0].value.cast("string"), "long")
     return F.date_format(F.timestamp_millis(millis), _format(ctx, args[1]))
 
 
@@ -442,4 +443,4 @@ def maxdate(ctx: CallContext, args: list[Arg]) -> Column:
 @function("MODEDATE", kind="aggregate")
 def modedate(ctx: CallContext, args: list[Arg]) -> Column:
     """The most frequent date of the group (the earliest of equally frequent ones)."""
-    return _over(ctx, F.mode(timestamp(ctx, args[0]), deterministic=True))
+    return _over(ctx, mode(timestamp(ctx, args[0])))

@@ -30,6 +30,7 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from spark_jobs.compat import try_cast, try_parse_json, try_variant_get
 from spark_jobs.recipe import ast
 from spark_jobs.recipe.compiler import Arg, CallContext, StepContext
 from spark_jobs.recipe.registry import function
@@ -57,7 +58,7 @@ def array_of(ctx: StepContext, node: ast.Expr) -> Column:
         text = _json_text(ctx, Arg(node, ctx).raw, node)
     else:
         text = _json_text(ctx, ctx.compile(node), node)
-    parsed = F.try_variant_get(F.try_parse_json(text), "$", "array<variant>")
+    parsed = try_variant_get(try_parse_json(text), "$", "array<variant>")
     return F.transform(parsed, lambda e: F.to_json(e))
 
 
@@ -69,7 +70,7 @@ def object_of(ctx: StepContext, node: ast.Expr) -> Column:
         text = _json_text(ctx, ctx.compile(node), node)
     # VARIANT objects sort their keys: the order comes from from_json's map
     keys = F.map_keys(F.from_json(text, "map<string,string>"))
-    values = F.try_variant_get(F.try_parse_json(text), "$", "map<string,variant>")
+    values = try_variant_get(try_parse_json(text), "$", "map<string,variant>")
     return F.map_from_arrays(keys, F.transform(keys, lambda k: F.to_json(values[k])))
 
 
@@ -97,11 +98,11 @@ def map_json(obj: Column) -> Column:
 
 def element_value(element: Column) -> Column:
     """An element's JSON text as its value's text (strings unquoted, JSON null as null)."""
-    return F.try_variant_get(F.try_parse_json(element), "$", "string")
+    return try_variant_get(try_parse_json(element), "$", "string")
 
 
 def element_number(element: Column) -> Column:
-    return F.try_variant_get(F.try_parse_json(element), "$", "double")
+    return try_variant_get(try_parse_json(element), "$", "double")
 
 
 def _arrays(ctx: CallContext, arg: Arg, least: int = 1) -> list[Column]:
@@ -119,7 +120,7 @@ def _array(ctx: CallContext, arg: Arg) -> Column:
 
 
 def _index(arg: Arg) -> Column:
-    return arg.value.cast("string").try_cast("long").cast("int")
+    return try_cast(arg.value.cast("string"), "long").cast("int")
 
 
 def _element_json(ctx: CallContext, arg: Arg) -> Column:

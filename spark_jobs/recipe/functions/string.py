@@ -68,7 +68,8 @@ def right(ctx: CallContext, args: list[Arg]) -> Column:
 def substring(ctx: CallContext, args: list[Arg]) -> Column:
     """SUBSTRING(text, start, end): characters from index start (0-based) up to end (exclusive)."""
     start, end = _int(ctx, args[1]), _int(ctx, args[2])
-    return F.substring(_text(args[0]), start + 1, end - start)
+    # Column.substr takes columns on every Spark line (F.substring only ints before Spark 4)
+    return _text(args[0]).substr(start + F.lit(1), end - start)
 
 
 @function("FIND", arity=(2, 4))
@@ -108,7 +109,8 @@ def exact(ctx: CallContext, args: list[Arg]) -> Column:
 
 @function("REPEAT", arity=2)
 def repeat(ctx: CallContext, args: list[Arg]) -> Column:
-    return F.repeat(_text(args[0]), _int(ctx, args[1]))
+    # by name: F.repeat takes a column count only from Spark 4 on
+    return F.call_function("repeat", _text(args[0]), _int(ctx, args[1]))
 
 
 @function("MERGE", arity=(1, 2))
@@ -137,9 +139,12 @@ def pad(ctx: CallContext, args: list[Arg]) -> Column:
     side = str(args[3].literal).lower() if len(args) > 3 else "left"
     length = _int(ctx, args[1])
     fill = _text(args[2])
-    fn = F.lpad if side == "left" else F.rpad
+    # by name: F.lpad/F.rpad take a column length only from Spark 4 on
+    fn = "lpad" if side == "left" else "rpad"
     text = _text(args[0])
-    return F.when(F.char_length(text) >= length, text).otherwise(fn(text, length, fill))
+    return F.when(F.char_length(text) >= length, text).otherwise(
+        F.call_function(fn, text, length, fill)
+    )
 
 
 @function("CHAR")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from spark_jobs.compat import try_parse_json, try_variant_get
 from spark_jobs.recipe import ast
 from spark_jobs.recipe.compiler import StepContext, quoted, regex_of
 from spark_jobs.recipe.functions.nested import (
@@ -112,10 +113,10 @@ def _path(key: str) -> list[str]:
 def _lookup(value_json: Column, part: str) -> Column:
     """The JSON text of ``part`` (a key, or an index of an array) in a JSON value."""
     text = value_json
-    as_object = F.try_variant_get(F.try_parse_json(text), "$", "map<string,variant>")
+    as_object = try_variant_get(try_parse_json(text), "$", "map<string,variant>")
     by_key = F.to_json(as_object[part])
     if part.lstrip("-").isdigit():
-        elements = F.try_variant_get(F.try_parse_json(text), "$", "array<variant>")
+        elements = try_variant_get(try_parse_json(text), "$", "array<variant>")
         index = int(part)
         position = index + 1 if index >= 0 else index
         by_index = F.to_json(F.try_element_at(elements, F.lit(position)))

@@ -1,0 +1,56 @@
+"""spark_jobs.compat gives the same results on Spark 3.5 and Spark 4 (`make test-spark35` runs this
+file on 3.5, `make test` on 4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+from spark_jobs.compat import try_cast, try_make_timestamp
+
+
+def test_try_cast_gives_null_where_the_value_does_not_fit(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [("42",), ("4.2",), ("abc",), ("99999999999999999999",), (None,)], "s string"
+    )
+    got = df.select(
+        try_cast(F.col("s"), "bigint").alias("i"), try_cast(F.col("s"), "double").alias("d")
+    )
+    assert [tuple(r) for r in got.collect()] == [
+        (42, 42.0),
+        (None, 4.2),
+        (None, None),
+        (None, 1e20),
+        (None, None),
+    ]
+    assert dict(got.dtypes) == {"i": "bigint", "d": "double"}
+
+
+def test_try_make_timestamp_gives_null_for_impossible_parts(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [(2024, 2, 29, 13, 5, 7.5), (2023, 2, 29, 0, 0, 0.0)],
+        "y int, m int, d int, h int, mi int, s double",
+    )
+    parts = [F.col(c) for c in ("y", "m", "d", "h", "mi")] + [F.col("s").cast("decimal(16,6)")]
+    got = [r[0] for r in df.select(try_make_timestamp(*parts)).collect()]
+    assert got == [dt.datetime(2024, 2, 29, 13, 5, 7, 500000), None]
+
+
+def test_variant_functions_work_on_spark_4_and_name_the_missing_feature_on_35(
+    spark: SparkSession,
+) -> None:
+    import pyspark
+    import pytest
+    from pyspark.errors import PySparkException
+
+    from spark_jobs.compat import try_parse_json, try_variant_get
+
+    df = spark.createDataFrame([('["a", "b"]',)], "s string")
+    if pyspark.__version__.startswith("3."):
+        with pytest.raises(PySparkException, match="needs Spark 4"):
+            try_variant_get(try_parse_json(F.col("s")), "$", "array<string>")
+        return
+    got = df.select(try_variant_get(try_parse_json(F.col("s")), "$", "array<string>")).first()
+    assert got is not None and got[0] == ["a", "b"]
