@@ -10,6 +10,7 @@ from __future__ import annotations
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from spark_jobs.compat import mode as mode_of
 from spark_jobs.recipe import ast
 from spark_jobs.recipe.compiler import Arg, CallContext
 from spark_jobs.recipe.registry import function
@@ -68,7 +69,7 @@ def _method(ctx: CallContext, args: list[Arg], index: int) -> None:
 
 
 def _mode(ctx: CallContext, arg: Arg, test: Arg | None) -> Column:
-    return _over(ctx, F.mode(_when(arg.value, test), deterministic=True))
+    return _over(ctx, mode_of(_when(arg.value, test)))
 
 
 @function("MODE", kind="aggregate")
