@@ -111,11 +111,20 @@ def countpattern(ctx: StepContext) -> DataFrame:
     return df
 
 
-@transform("split", required=("col",), optional=("on", "limit", "ignorecase", "quote"))
+@transform(
+    "split",
+    required=("col",),
+    optional=("on", "limit", "ignorecase", "quote", "delimiters", "positions", "every"),
+)
 def split(ctx: StepContext) -> DataFrame:
     names = ctx.column_names("col")
     if len(names) != 1:
         raise ctx.error("split takes one column", ctx.step.param("col"))
+    for how in ("delimiters", "positions", "every"):  # see transforms/patterns_split.py
+        if ctx.has(how):
+            from spark_jobs.recipe.transforms.patterns_split import split_columns
+
+            return split_columns(ctx, names[0], how)
     if not ctx.has("on"):
         raise ctx.error("split needs on: (a delimiter, pattern or /regex/)")
     source = names[0]

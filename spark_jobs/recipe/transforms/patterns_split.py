@@ -1,0 +1,175 @@
+"""Pattern transforms: ``extractpatterns`` (well-known patterns such as URLs, e-mail addresses,
+IP addresses and HTTP query fields) and ``splitpatterns`` (split on a delimiter, a sequence of
+delimiters, character positions or every n characters).
+
+``split_columns`` is shared with ``split`` (transforms/text.py) for its ``delimiters:``,
+``positions:`` and ``every:`` options.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from spark_jobs.recipe import ast
+from spark_jobs.recipe.compiler import StepContext, quoted, regex_of
+from spark_jobs.recipe.registry import transform
+
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+
+#: extractpatterns type -> (Java regex, group holding the value)
+PATTERNS: dict[str, str] = {
+    "url": r"(?i)\b(?:(?:https?|ftp)://|www\.)[^\s\"'<>]+",
+    "email": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+    "ipaddress": rf"(?<![0-9.]){_OCTET}(?:\.{_OCTET}){{3}}(?![0-9.])",
+    "number": r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)",
+}
+TYPES = (*PATTERNS, "httpquerystrings")
+
+
+def _text(name: str) -> Column:
+    return quoted(name).cast("string")
+
+
+def _first(value: Column, regex: str, group: int = 0) -> Column:
+    """The first match (or the group of it); null when nothing matches."""
+    return F.try_element_at(F.regexp_extract_all(value, F.lit(regex), F.lit(group)), F.lit(1))
+
+
+@transform("extractpatterns", required=("col", "type"), optional=("queryfield", "as"))
+def extractpatterns(ctx: StepContext) -> DataFrame:
+    names = ctx.column_names("col")
+    if len(names) != 1:
+        raise ctx.error("extractpatterns takes one column", ctx.step.param("col"))
+    source = names[0]
+    kind = str(ctx.literal("type")).lower()
+    if kind == "httpquerystrings":
+        if not ctx.has("queryfield"):
+            raise ctx.error("type: httpquerystrings needs queryfield: (the field's name)")
+        field = str(ctx.literal("queryfield"))
+        value = _first(_text(source), rf"[?&]{re.escape(field)}=([^&#\s]*)", 1)
+    elif kind in PATTERNS:
+        if ctx.has("queryfield"):
+            raise ctx.error(
+                "queryfield: goes with type: httpquerystrings", ctx.step.param("queryfield")
+            )
+        value = _first(_text(source), PATTERNS[kind])
+    else:
+        raise ctx.error(
+            f"unknown pattern type {kind!r} (known: {', '.join(TYPES)})",
+            ctx.node("type"),
+            _close(kind),
+        )
+    name = ctx.new_name("as") if ctx.has("as") else f"{source}_{kind}"
+    return ctx.place_after(ctx.df.withColumn(name, value), name, source)
+
+
+def _close(word: str) -> list[str]:
+    import difflib
+
+    return difflib.get_close_matches(word, TYPES, n=2, cutoff=0.6)
+
+
+def _positions(ctx: StepContext, param: str) -> list[int]:
+    out: list[int] = []
+    for node in ctx.values(param):
+        value = ctx.literal_of(node)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ctx.error(f"{param}: takes whole numbers of at least 1", node)
+        out.append(value)
+    if not out:
+        raise ctx.error(f"{param}: needs at least one value", ctx.step.param(param))
+    if out != sorted(set(out)):
+        raise ctx.error(f"{param}: must be increasing", ctx.step.param(param))
+    return out
+
+
+def _by_positions(value: Column, positions: list[int]) -> list[Column]:
+    """Pieces between 0-based character positions; a piece past the end of the value is null."""
+    bounds = [0, *positions]
+    length = F.char_length(value)
+    parts = []
+    for i, start in enumerate(bounds):
+        end = bounds[i + 1] if i + 1 < len(bounds) else None
+        size = end - start if end is not None else 1 << 30
+        piece = F.substring(value, start + 1, size)
+        parts.append(F.when(length > start, piece) if start else piece)
+    return parts
+
+
+def _by_delimiters(ctx: StepContext, value: Column, nodes: tuple[ast.Expr, ...]) -> list[Column]:
+    """The value cut at the first delimiter, the rest at the second, and so on."""
+    if not nodes:
+        raise ctx.error("delimiters: needs at least one delimiter", ctx.step.param("delimiters"))
+    parts = []
+    rest = value
+    for node in nodes:
+        pieces = F.split(rest, regex_of(ctx, node), 2)
+        parts.append(F.try_element_at(pieces, F.lit(1)))
+        rest = F.try_element_at(pieces, F.lit(2))
+    parts.append(rest)
+    return parts
+
+
+def split_columns(ctx: StepContext, source: str, how: str) -> DataFrame:
+    """Replace ``source`` by ``source1``, ``source2``, ... split by ``how``: ``delimiters``,
+    ``positions`` or ``every`` (with ``limit:``, the number of splits)."""
+    value = _text(source)
+    if how == "delimiters":
+        parts = _by_delimiters(ctx, value, ctx.values("delimiters"))
+    elif how == "positions":
+        parts = _by_positions(value, _positions(ctx, "positions"))
+    else:
+        (every,) = _positions(ctx, "every")
+        if not ctx.has("limit"):
+            raise ctx.error("every: needs limit: (how many splits, so that the columns are known)")
+        limit = ctx.integer("limit") or 0
+        if limit < 1:
+            raise ctx.error("limit: must be at least 1", ctx.step.param("limit"))
+        parts = _by_positions(value, [every * (i + 1) for i in range(limit)])
+    columns: list[Column] = []
+    for c in ctx.df.columns:
+        if c == source:
+            columns.extend(p.alias(f"{source}{i + 1}") for i, p in enumerate(parts))
+        else:
+            columns.append(quoted(c))
+    return ctx.df.select(*columns)
+
+
+@transform(
+    "splitpatterns",
+    required=("col", "type"),
+    optional=("on", "limit", "ignorecase", "delimiters", "positions", "every"),
+)
+def splitpatterns(ctx: StepContext) -> DataFrame:
+    names = ctx.column_names("col")
+    if len(names) != 1:
+        raise ctx.error("splitpatterns takes one column", ctx.step.param("col"))
+    source = names[0]
+    kind = str(ctx.literal("type")).lower()
+    known = ("on", "delimiters", "positions", "every")
+    if kind not in known:
+        raise ctx.error(
+            f"unknown split type {kind!r} (known: {', '.join(known)})", ctx.node("type")
+        )
+    if not ctx.has(kind):
+        raise ctx.error(f"type: {kind} needs {kind}:")
+    if kind != "on":
+        return split_columns(ctx, source, kind)
+    regex = regex_of(ctx, ctx.node("on"))
+    if ctx.flag("ignorecase", False):
+        regex = "(?i)" + regex
+    limit = ctx.integer("limit", 1) or 1
+    if limit < 1:
+        raise ctx.error("limit: must be at least 1", ctx.step.param("limit"))
+    pieces = F.split(_text(source), regex, limit + 1)
+    parts = [F.try_element_at(pieces, F.lit(i + 1)) for i in range(limit + 1)]
+    columns: list[Column] = []
+    for c in ctx.df.columns:
+        if c == source:
+            columns.extend(p.alias(f"{source}{i + 1}") for i, p in enumerate(parts))
+        else:
+            columns.append(quoted(c))
+    return ctx.df.select(*columns)
