@@ -329,17 +329,23 @@ def to_physical(df: DataFrame) -> DataFrame:
 
     String columns whose Wrangle type is Integer, Decimal, Boolean, Datetime or Date are
     converted (mismatched values become null); every other column is left as it is.
+
+    The engine's own column metadata (the Wrangle type) is dropped on the way: it describes the
+    text values of the recipe, not the typed files, and other readers have no use for it.
     """
-    changed = False
     columns = []
     for field in df.schema.fields:
         wtype = column_type(field)
+        column = _quoted(field.name)
         if isinstance(field.dataType, T.StringType) and wtype.name in _SPARK_TYPES:
-            columns.append(typed_value(_quoted(field.name), wtype).alias(field.name))
-            changed = True
+            columns.append(typed_value(column, wtype).alias(field.name))
+        elif isinstance(field.dataType, T.StringType) and METADATA_KEY in (field.metadata or {}):
+            # not a plain alias: that would inherit the metadata again once the optimizer
+            # collapses the projections; appending '' is an expression it keeps
+            columns.append(F.concat(column, F.lit("")).alias(field.name))
         else:
-            columns.append(_quoted(field.name))
-    return df.select(*columns) if changed else df
+            columns.append(column)
+    return df.select(*columns)
 
 
 #: candidates of inference, in the order they are tried
