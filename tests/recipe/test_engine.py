@@ -449,6 +449,11 @@ def test_no_python_udf_in_function_library(spark: SparkSession) -> None:
             step = f"derive value: {name}({', '.join(args)})"
         steps.append(f"{step} as: 'f_{name}'")
     assert len(steps) == len(FUNCTIONS) > 100
+    if int(spark.version.split(".")[0]) < 4:
+        # on Spark 3.5 the JSON array/object functions stop with a clear "needs Spark 4" error
+        # (tests/cluster/test_spark_lines.py checks it); every other function must compile
+        needs_4 = {n for n, spec in FUNCTIONS.items() if spec.family == "nested"}
+        steps = [s for s in steps if s.rsplit("'f_", 1)[1].rstrip("'") not in needs_4]
     # recipes of 15 steps: each step re-analyses the plan so far, one long recipe costs n^2
     for i in range(0, len(steps), 15):
         chunk = steps[i : i + 15]
