@@ -16,7 +16,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Protocol
 
 from spark_jobs.errors import Problem, PublishError, SparkJobsError
-from spark_jobs.publish.actions import PublishOutcome
+from spark_jobs.publish.actions import NEW_TABLE_ACTIONS, PublishOutcome, max_table_length
+from spark_jobs.publish.identifiers import Dialect
 from spark_jobs.publish.source import PublishSource
 from spark_jobs.spec.connections import ConnectionBase
 from spark_jobs.spec.publish import PublishBody
@@ -43,6 +44,36 @@ class PublishHooks:
     def step(self, name: str) -> None:
         if self.before_step is not None:
             self.before_step(name)
+
+
+def path_problems(
+    document: Mapping[str, Any], dialect: Dialect, *, target: str, what: str, example: str
+) -> list[Problem]:
+    """A body's ``path``: exactly one valid container name (Hive database, Redshift schema)."""
+    problems = []
+    path = document.get("path")
+    if isinstance(path, list) and path:
+        if len(path) != 1:
+            problems.append(
+                Problem(
+                    "$.path",
+                    f'a {target} path is one {what}, like ["{example}"] (got {len(path)} names)',
+                )
+            )
+        if isinstance(path[0], str) and path[0]:
+            why = dialect.problem(path[0], what=what)
+            if why:
+                problems.append(Problem("$.path[0]", why))
+    return problems
+
+
+def table_name_problem(name: str, action: object, dialect: Dialect) -> str | None:
+    """Why ``name`` cannot be the table of ``action`` (new tables need room for the suffix)."""
+    limit = max_table_length(action if isinstance(action, str) else "", dialect.max_length)
+    why = dialect.problem(name, what="table name", max_length=limit)
+    if why and len(name) > limit and action in NEW_TABLE_ACTIONS:
+        why += " (a new table's name gets a timestamp suffix, which must fit too)"
+    return why
 
 
 def error_summary(exc: BaseException) -> str:

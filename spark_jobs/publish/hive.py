@@ -38,10 +38,9 @@ from spark_jobs.publish.actions import (
     EXISTING_TABLE_ACTIONS,
     NEW_TABLE_ACTIONS,
     PublishOutcome,
-    max_table_length,
     timestamped_candidates,
 )
-from spark_jobs.publish.base import PublishHooks
+from spark_jobs.publish.base import PublishHooks, path_problems, table_name_problem
 from spark_jobs.publish.base import error_summary as _short
 from spark_jobs.publish.hive_sql import (
     TABLE_FORMATS,
@@ -150,26 +149,12 @@ def body_problems(document: Mapping[str, Any]) -> list[Problem]:
                 "(delta results make a Delta table; csv and json are for Redshift)",
             )
         )
-    path = document.get("path")
-    if isinstance(path, list) and path:
-        if len(path) != 1:
-            problems.append(
-                Problem(
-                    "$.path",
-                    f'a Hive path is one database name, like ["default"] (got {len(path)} names)',
-                )
-            )
-        if isinstance(path[0], str) and path[0]:
-            why = HIVE.problem(path[0], what="database name")
-            if why:
-                problems.append(Problem("$.path[0]", why))
+    problems += path_problems(
+        document, HIVE, target="Hive", what="database name", example="default"
+    )
     table = document.get("table")
-    action = document.get("action")
     if isinstance(table, str) and table:
-        limit = max_table_length(action if isinstance(action, str) else "", HIVE.max_length)
-        why = HIVE.problem(table, what="table name", max_length=limit)
-        if why and len(table) > limit and action in NEW_TABLE_ACTIONS:
-            why += " (a new table's name gets a timestamp suffix, which must fit too)"
+        why = table_name_problem(table, document.get("action"), HIVE)
         if why:
             problems.append(Problem("$.table", why))
     return problems

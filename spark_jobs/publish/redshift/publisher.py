@@ -36,7 +36,7 @@ from spark_jobs.errors import (
 from spark_jobs.io.formats import DATE_FORMAT, TIMESTAMP_FORMAT, writer_options
 from spark_jobs.io.fs import filesystem_for, is_local, local_path, normalize_uri
 from spark_jobs.publish.actions import NEW_TABLE_ACTIONS, PublishOutcome, timestamped_candidates
-from spark_jobs.publish.base import PublishHooks
+from spark_jobs.publish.base import PublishHooks, path_problems, table_name_problem
 from spark_jobs.publish.base import error_summary as _short
 from spark_jobs.publish.identifiers import REDSHIFT
 from spark_jobs.publish.redshift.load_errors import driver_message
@@ -100,19 +100,9 @@ def body_problems(document: Mapping[str, Any]) -> list[Problem]:
                 "(pqt is for Hive)",
             )
         )
-    path = document.get("path")
-    if isinstance(path, list) and path:
-        if len(path) != 1:
-            problems.append(
-                Problem(
-                    "$.path",
-                    f'a Redshift path is one schema name, like ["public"] (got {len(path)} names)',
-                )
-            )
-        if isinstance(path[0], str) and path[0]:
-            why = REDSHIFT.problem(path[0], what="schema name")
-            if why:
-                problems.append(Problem("$.path[0]", why))
+    problems += path_problems(
+        document, REDSHIFT, target="Redshift", what="schema name", example="public"
+    )
     table = document.get("table")
     if isinstance(table, str) and table:
         schema, dot, name = table.rpartition(".")
@@ -120,13 +110,7 @@ def body_problems(document: Mapping[str, Any]) -> list[Problem]:
             why = REDSHIFT.problem(schema, what="schema name")
             if why:
                 problems.append(Problem("$.table", why))
-        action = document.get("action")
-        limit = REDSHIFT.max_length - (
-            len("_20240501_101500_99") if action in NEW_TABLE_ACTIONS else 0
-        )
-        why = REDSHIFT.problem(name, what="table name", max_length=limit)
-        if why and len(name) > limit and action in NEW_TABLE_ACTIONS:
-            why += " (a new table's name gets a timestamp suffix, which must fit too)"
+        why = table_name_problem(name, document.get("action"), REDSHIFT)
         if why:
             problems.append(Problem("$.table", why))
     return problems
