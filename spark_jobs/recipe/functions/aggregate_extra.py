@@ -13,6 +13,7 @@ from pyspark.sql import functions as F
 from spark_jobs.compat import mode as mode_of
 from spark_jobs.recipe import ast
 from spark_jobs.recipe.compiler import Arg, CallContext
+from spark_jobs.recipe.functions.datetime import is_date, kth_largest_date
 from spark_jobs.recipe.registry import function
 
 #: LIST / UNIQUE keep at most this many values when no limit is given (the platform's maximum)
@@ -175,6 +176,9 @@ def unique(ctx: CallContext, args: list[Arg]) -> Column:
 
 def _kth(ctx: CallContext, args: list[Arg], distinct: bool, test: Arg | None) -> Column:
     k = _int_literal(ctx, args[1], "k", 1, 1000)
+    if is_date(ctx, args[0]):
+        # a Datetime column gives a date (as KTHLARGESTDATE does), not epoch seconds
+        return kth_largest_date(ctx, args[0], args[1], distinct, test)
     value = _when(_number(args[0]), test)
     values = _over(ctx, F.collect_set(value) if distinct else F.collect_list(value))
     return F.try_element_at(F.sort_array(values, asc=False), F.lit(k))

@@ -371,8 +371,46 @@ def _holidays(ctx: CallContext, args: list[Arg]) -> Column:
     return F.array(*[F.to_date(timestamp(ctx, Arg(n, ctx.ctx))) for n in items])
 
 
-def _workdays(days: Column, holidays: Column) -> Column:
-    return F.filter(days, lambda d: (F.weekday(d) < 5) & ~F.array_contains(holidays, d))
+#: days of the week that are no working days (Spark ``weekday``: 0 Monday ... 6 Sunday)
+_SAT_SUN = (5, 6)
+#: Excel-style weekend numbers: 1-7 two days (1 = Saturday and Sunday), 11-17 one day
+_WEEKEND_CODES = {
+    **{code: ((code + 4) % 7, (code + 5) % 7) for code in range(1, 8)},
+    **{code: ((code - 5) % 7,) for code in range(11, 18)},
+}
+
+
+def _workdays(days: Column, holidays: Column, weekend: tuple[int, ...] = _SAT_SUN) -> Column:
+    def working(d: Column) -> Column:
+        off_day = F.weekday(d).isin(list(weekend)) if weekend else F.lit(False)
+        return ~off_day & ~F.array_contains(holidays, d)
+
+    return F.filter(days, working)
+
+
+def _weekend(ctx: CallContext, arg: Arg) -> tuple[int, ...]:
+    """A weekend mask: seven characters 0/1 from Monday to Sunday, 1 for a day off
+    (``'0000011'`` is Saturday and Sunday), or an Excel weekend number (1-7, 11-17)."""
+    value = arg.literal if arg.is_literal else None
+    if isinstance(value, str) and len(value) == 7 and set(value) <= {"0", "1"}:
+        return tuple(i for i, ch in enumerate(value) if ch == "1")
+    if isinstance(value, int | float) and not isinstance(value, bool) and value in _WEEKEND_CODES:
+        return _WEEKEND_CODES[int(value)]
+    raise ctx.error(
+        "the working days are a quoted string of seven 0/1 characters from Monday to Sunday "
+        "(1 for a day off, such as '0000011') or a weekend number 1-7, 11-17",
+        arg,
+    )
+
+
+def _intl_args(ctx: CallContext, args: list[Arg]) -> tuple[tuple[int, ...], list[Arg]]:
+    """The optional ``[str_workingdays] [, array_holiday]`` arguments after the first two."""
+    rest = args[2:]
+    if rest and not isinstance(rest[0].node, ast.ArrayLit):
+        return _weekend(ctx, rest[0]), rest[1:]
+    if len(rest) > 1:
+        raise ctx.error("the working days come before the holidays", rest[1])
+    return _SAT_SUN, rest
 
 
 @function("NETWORKDAYS", arity=(2, 3))
@@ -397,6 +435,36 @@ def workday(ctx: CallContext, args: list[Arg]) -> Column:
     forward = F.sequence(F.date_add(start, 1), F.date_add(start, span))
     backward = F.reverse(F.sequence(F.date_sub(start, span), F.date_sub(start, 1)))
     days = _workdays(F.when(n >= 0, forward).otherwise(backward), holidays)
+    return F.when(n == 0, start).otherwise(F.element_at(days, F.abs(n)))
+
+
+@function("NETWORKDAYSINTL", arity=(2, 4), example="NETWORKDAYSINTL(t, t, '0000011')")
+def networkdaysintl(ctx: CallContext, args: list[Arg]) -> Column:
+    """NETWORKDAYSINTL(start, end, ['weekend mask'], [holidays]): working days from start to
+    end, both counted; null when end is before start (the reference's rule)."""
+    weekend, holidays = _intl_args(ctx, args)
+    start = F.to_date(timestamp(ctx, args[0]))
+    end = F.to_date(timestamp(ctx, args[1]))
+    days = F.sequence(start, F.greatest(start, end))
+    count = F.size(_workdays(days, _holidays(ctx, holidays), weekend))
+    return F.when(end >= start, count).cast("long")
+
+
+@function("WORKDAYINTL", arity=(2, 4), example="WORKDAYINTL(t, 2, '0000001')")
+def workdayintl(ctx: CallContext, args: list[Arg]) -> Column:
+    """WORKDAYINTL(date, n, ['weekend mask'], [holidays]): the n-th working day after
+    (n < 0: before) the date; null when the mask leaves no working day."""
+    weekend, rest = _intl_args(ctx, args)
+    if len(weekend) == 7:
+        return F.lit(None).cast("date")
+    start = F.to_date(timestamp(ctx, args[0]))
+    n = _int(args[1]).cast("int")
+    holidays = _holidays(ctx, rest)
+    per_week = 7 - len(weekend)
+    span = (F.abs(n) * 7 / per_week).cast("int") + F.size(holidays) + 7
+    forward = F.sequence(F.date_add(start, 1), F.date_add(start, span))
+    backward = F.reverse(F.sequence(F.date_sub(start, span), F.date_sub(start, 1)))
+    days = _workdays(F.when(n >= 0, forward).otherwise(backward), holidays, weekend)
     return F.when(n == 0, start).otherwise(F.element_at(days, F.abs(n)))
 
 
@@ -444,3 +512,74 @@ def maxdate(ctx: CallContext, args: list[Arg]) -> Column:
 def modedate(ctx: CallContext, args: list[Arg]) -> Column:
     """The most frequent date of the group (the earliest of equally frequent ones)."""
     return _over(ctx, mode(timestamp(ctx, args[0])))
+
+
+def _k(ctx: CallContext, arg: Arg) -> int:
+    value = arg.literal if arg.is_literal else None
+    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+        raise ctx.error("k must be a whole number", arg)
+    if not 1 <= int(value) <= 1000:
+        raise ctx.error(f"k must be between 1 and 1000, not {int(value)}", arg)
+    return int(value)
+
+
+def _when_test(value: Column, test: Arg | None) -> Column:
+    """The value where the test holds; a missing test counts as false."""
+    return value if test is None else F.when(test.value.cast("boolean"), value)
+
+
+def kth_largest_date(
+    ctx: CallContext, value: Arg, k: Arg, distinct: bool, test: Arg | None
+) -> Column:
+    """The k-th latest date of the group (k = 1 is the latest); null with fewer dates."""
+    n = _k(ctx, k)
+    dates = _when_test(timestamp(ctx, value), test)
+    collected = _over(ctx, F.collect_set(dates) if distinct else F.collect_list(dates))
+    return F.try_element_at(F.sort_array(collected, asc=False), F.lit(n))
+
+
+def is_date(ctx: CallContext, arg: Arg) -> bool:
+    """Whether an argument is a date: a column typed Datetime / Date, a timestamp or date."""
+    kind = _kind(ctx, arg, arg.value)
+    return isinstance(kind, T.TimestampType | T.TimestampNTZType | T.DateType)
+
+
+@function("KTHLARGESTDATE", arity=2, kind="aggregate", example="KTHLARGESTDATE(t, 1)")
+def kthlargestdate(ctx: CallContext, args: list[Arg]) -> Column:
+    return kth_largest_date(ctx, args[0], args[1], False, None)
+
+
+@function("KTHLARGESTUNIQUEDATE", arity=2, kind="aggregate", example="KTHLARGESTUNIQUEDATE(t, 1)")
+def kthlargestuniquedate(ctx: CallContext, args: list[Arg]) -> Column:
+    """The k-th latest of the distinct dates."""
+    return kth_largest_date(ctx, args[0], args[1], True, None)
+
+
+@function("KTHLARGESTDATEIF", arity=3, kind="aggregate", example="KTHLARGESTDATEIF(t, 1, d > 1)")
+def kthlargestdateif(ctx: CallContext, args: list[Arg]) -> Column:
+    return kth_largest_date(ctx, args[0], args[1], False, args[2])
+
+
+@function(
+    "KTHLARGESTUNIQUEDATEIF",
+    arity=3,
+    kind="aggregate",
+    example="KTHLARGESTUNIQUEDATEIF(t, 1, d > 1)",
+)
+def kthlargestuniquedateif(ctx: CallContext, args: list[Arg]) -> Column:
+    return kth_largest_date(ctx, args[0], args[1], True, args[2])
+
+
+@function("MINDATEIF", arity=2, kind="aggregate", example="MINDATEIF(t, d > 1)")
+def mindateif(ctx: CallContext, args: list[Arg]) -> Column:
+    return _over(ctx, F.min(_when_test(timestamp(ctx, args[0]), args[1])))
+
+
+@function("MAXDATEIF", arity=2, kind="aggregate", example="MAXDATEIF(t, d > 1)")
+def maxdateif(ctx: CallContext, args: list[Arg]) -> Column:
+    return _over(ctx, F.max(_when_test(timestamp(ctx, args[0]), args[1])))
+
+
+@function("MODEDATEIF", arity=2, kind="aggregate", example="MODEDATEIF(t, d > 1)")
+def modedateif(ctx: CallContext, args: list[Arg]) -> Column:
+    return _over(ctx, mode(_when_test(timestamp(ctx, args[0]), args[1])))
