@@ -273,3 +273,24 @@ for _name, _agg in (
     ("STDEVSAMPIF", "stddev_samp"),
 ):
     _numeric_if(_name, _agg)
+
+
+# -- two-column statistics ----------------------------------------------------------------
+
+
+@function("CORREL", arity=2, kind="aggregate", example="CORREL(d, n)")
+def correl(ctx: CallContext, args: list[Arg]) -> Column:
+    """The Pearson correlation of two numeric columns (rows where both are numbers)."""
+    return _over(ctx, F.corr(_number(args[0]), _number(args[1])))
+
+
+@function("COVAR", arity=2, kind="aggregate", example="COVAR(d, n)")
+def covar(ctx: CallContext, args: list[Arg]) -> Column:
+    """The population covariance of two numeric columns."""
+    return _over(ctx, F.covar_pop(_number(args[0]), _number(args[1])))
+
+
+@function("COVARSAMP", arity=2, kind="aggregate", example="COVARSAMP(d, n)")
+def covarsamp(ctx: CallContext, args: list[Arg]) -> Column:
+    """The sample covariance of two numeric columns (null for one pair)."""
+    return _over(ctx, F.covar_samp(_number(args[0]), _number(args[1])))

@@ -391,3 +391,20 @@ def listmode(ctx: CallContext, args: list[Arg]) -> Column:
         ),
     )
     return F.array_max(ranked).getField("v")
+
+
+# --- parsing --------------------------------------------------------------------------------
+
+
+@function("PARSEARRAY")
+def parsearray(ctx: CallContext, args: list[Arg]) -> Column:
+    """PARSEARRAY(text): the text as an Array (normalised JSON); null when it is none."""
+    elements = _array(ctx, args[0])
+    return F.when(elements.isNotNull(), array_json(elements))
+
+
+@function("PARSEOBJECT")
+def parseobject(ctx: CallContext, args: list[Arg]) -> Column:
+    """PARSEOBJECT(text): the text as an Object (normalised JSON); null when it is none."""
+    obj = object_of(ctx.ctx, args[0].node)
+    return F.when(obj.isNotNull(), map_json(obj))
