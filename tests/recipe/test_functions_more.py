@@ -579,3 +579,16 @@ def test_parsearray_parseobject(spark: SparkSession) -> None:
     got = derived(df, exprs)
     assert got["a"] == ['[1,"a",{"k":2.5}]', None, None, None]
     assert got["o"] == ['{"b":1,"a":"é"}', None, None, None]
+
+
+def test_sign_and_lcm(spark: SparkSession) -> None:
+    # the reference's LCM example: lcm(10, 4) is 20; its table of counts 0, 1, 1.5, 2, -2
+    df = spark.createDataFrame(
+        [("0",), ("1",), ("1.5",), ("2",), ("-2",), ("",), ("x",), ("10",)], "n string"
+    )
+    got = derived(df, {"lcm": "LCM(n, 4)", "sign": "SIGN(n)", "ten": "LCM(10, 4)"})
+    assert got["lcm"] == [0, 4, None, 4, 4, None, None, 20]
+    assert got["sign"] == [0, 1, 1, 1, -1, None, None, 1]
+    assert got["ten"][0] == 20
+    big = spark.createDataFrame([("1000000007", "998244353")], "a string, b string")
+    assert derived(big, {"m": "LCM(a, b)"})["m"] == [1000000007 * 998244353]
