@@ -592,3 +592,25 @@ def test_sign_and_lcm(spark: SparkSession) -> None:
     assert got["ten"][0] == 20
     big = spark.createDataFrame([("1000000007", "998244353")], "a string, b string")
     assert derived(big, {"m": "LCM(a, b)"})["m"] == [1000000007 * 998244353]
+
+
+def test_session(spark: SparkSession) -> None:
+    # the reference's basic usage: session(Timestamp, 1, hour) order: Timestamp
+    df = spark.createDataFrame(
+        [
+            ("a", 1, "2021-03-01 10:00:00"),
+            ("a", 2, "2021-03-01 10:30:00"),
+            ("a", 3, "2021-03-01 11:45:00"),
+            ("a", 4, "2021-03-01 11:50:00"),
+            ("a", 5, None),
+            ("a", 6, "2021-03-01 12:40:00"),
+            ("a", 7, "2021-03-01 14:00:00"),
+            ("b", 1, "2021-03-01 10:10:00"),
+        ],
+        "g string, i int, Timestamp string",
+    )
+    got = _window(df, {"s": "SESSION(Timestamp, 1, hour)", "m": "SESSION(Timestamp, 30, minute)"})
+    assert got["s"] == [1, 1, 2, 2, None, 2, 3, 1]
+    assert got["m"] == [1, 1, 2, 2, None, 3, 4, 1]
+    fails(df, ["derive value: SESSION(Timestamp, 1, month) order: i"], "date unit", 1)
+    fails(df, ["derive value: SESSION(Timestamp, 0, hour) order: i"], "positive number", 1)

@@ -16,7 +16,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.window import WindowSpec
 
 from spark_jobs.recipe.compiler import Arg, CallContext
-from spark_jobs.recipe.functions.datetime import timestamp
+from spark_jobs.recipe.functions.datetime import _MILLIS, _unit, timestamp
 from spark_jobs.recipe.registry import function
 
 
@@ -163,3 +163,29 @@ def fill(ctx: CallContext, args: list[Arg]) -> Column:
     window = _rows(ctx, args[1:2], 0)
     value = F.when(args[0].raw.cast("string") != "", args[0].raw)
     return F.last(value, ignorenulls=True).over(window)
+
+
+_SESSION_UNITS = ("week", "day", "hour", "minute", "second", "millisecond")
+
+
+@function("SESSION", arity=3, kind="window", example="SESSION(t, 1, hour)")
+def session(ctx: CallContext, args: list[Arg]) -> Column:
+    """SESSION(datetime, n, unit): session numbers from 1 within each group, in the step's
+    order; a row starts a new session when more than n units have passed since the last date
+    before it (or it is the first). A row without a date has no session number."""
+    unit = _unit(ctx, args[2], _SESSION_UNITS)
+    length = args[1].literal if args[1].is_literal else None
+    if isinstance(length, bool) or not isinstance(length, int | float) or length <= 0:
+        raise ctx.error("the session length must be a positive number", args[1])
+    window = ctx.ctx.window_spec
+    if window is None or not ctx.ctx.allow_window:
+        raise ctx.error("needs an order: parameter")
+    millis = F.unix_millis(timestamp(ctx, args[0]))
+    before = F.last(millis, ignorenulls=True).over(
+        window.rowsBetween(Window.unboundedPreceding, -1)
+    )
+    gap = millis - before
+    timeout = F.lit(float(length) * _MILLIS[unit])
+    starts = F.when(millis.isNull(), 0).when(before.isNull() | (gap > timeout), 1).otherwise(0)
+    number = F.sum(starts).over(window.rowsBetween(Window.unboundedPreceding, 0))
+    return F.when(millis.isNotNull(), number).cast("long")
