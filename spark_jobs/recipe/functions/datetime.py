@@ -416,13 +416,18 @@ def _intl_args(ctx: CallContext, args: list[Arg]) -> tuple[tuple[int, ...], list
 @function("NETWORKDAYS", arity=(2, 3))
 def networkdays(ctx: CallContext, args: list[Arg]) -> Column:
     """NETWORKDAYS(start, end, [holidays]): working days (Mon-Fri) from start to end, both
-    counted; negative when end is before start."""
-    start = F.to_date(timestamp(ctx, args[0]))
-    end = F.to_date(timestamp(ctx, args[1]))
-    low, high = F.least(start, end), F.greatest(start, end)
-    count = F.size(_workdays(F.sequence(low, high), _holidays(ctx, args[2:])))
-    result = F.when(end < start, -count).otherwise(count)
-    return F.when(start.isNotNull() & end.isNotNull(), result).cast("long")
+    counted; null when end is before start (the reference's rule)."""
+    return _networkdays(ctx, args[0], args[1], _SAT_SUN, args[2:])
+
+
+def _networkdays(
+    ctx: CallContext, first: Arg, last: Arg, weekend: tuple[int, ...], holidays: list[Arg]
+) -> Column:
+    start = F.to_date(timestamp(ctx, first))
+    end = F.to_date(timestamp(ctx, last))
+    days = F.sequence(start, F.greatest(start, end))
+    count = F.size(_workdays(days, _holidays(ctx, holidays), weekend))
+    return F.when(end >= start, count).cast("long")
 
 
 @function("WORKDAY", arity=(2, 3))
@@ -443,11 +448,7 @@ def networkdaysintl(ctx: CallContext, args: list[Arg]) -> Column:
     """NETWORKDAYSINTL(start, end, ['weekend mask'], [holidays]): working days from start to
     end, both counted; null when end is before start (the reference's rule)."""
     weekend, holidays = _intl_args(ctx, args)
-    start = F.to_date(timestamp(ctx, args[0]))
-    end = F.to_date(timestamp(ctx, args[1]))
-    days = F.sequence(start, F.greatest(start, end))
-    count = F.size(_workdays(days, _holidays(ctx, holidays), weekend))
-    return F.when(end >= start, count).cast("long")
+    return _networkdays(ctx, args[0], args[1], weekend, holidays)
 
 
 @function("WORKDAYINTL", arity=(2, 4), example="WORKDAYINTL(t, 2, '0000001')")
