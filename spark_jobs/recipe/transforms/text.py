@@ -122,6 +122,8 @@ def split(ctx: StepContext) -> DataFrame:
         raise ctx.error("split takes one column", ctx.step.param("col"))
     for how in ("delimiters", "positions", "every"):  # see transforms/patterns_split.py
         if ctx.has(how):
+            if ctx.has("quote"):
+                raise ctx.error("quote: goes with on:", ctx.step.param("quote"))
             from spark_jobs.recipe.transforms.patterns_split import split_columns
 
             return split_columns(ctx, names[0], how)
@@ -129,6 +131,11 @@ def split(ctx: StepContext) -> DataFrame:
         raise ctx.error("split needs on: (a delimiter, pattern or /regex/)")
     source = names[0]
     regex = regex_of(ctx, ctx.node("on"))
+    from spark_jobs.recipe.transforms.patterns_split import outside_quotes, quote_of
+
+    quote = quote_of(ctx)
+    if quote is not None:
+        regex = outside_quotes(regex, quote)
     if ctx.flag("ignorecase", False):
         regex = "(?i)" + regex
     limit = ctx.integer("limit", 1) or 1
