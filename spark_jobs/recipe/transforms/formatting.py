@@ -162,8 +162,7 @@ def case(ctx: StepContext) -> DataFrame:
         for other in ("col", "default"):
             if ctx.has(other):
                 raise ctx.error(f"{other}: does not go with if:", ctx.step.param(other))
-        test = ctx.node("if")
-        value = F.when(ctx.compile(test), ctx.expr("then"))
+        value = F.when(ctx.expr("if"), ctx.expr("then"))
         if ctx.has("else"):
             value = value.otherwise(ctx.expr("else"))
     else:
@@ -183,11 +182,11 @@ def case(ctx: StepContext) -> DataFrame:
             if form == "colcases":
                 if not isinstance(test_node, ast.LITERALS):
                     raise ctx.error("colCases: compares with literal values", test_node)
-                test = subject == F.lit(ctx.literal_of(test_node)).cast("string")
+                condition = subject == F.lit(ctx.literal_of(test_node)).cast("string")
             else:
-                test = ctx.compile(test_node)
+                condition = ctx.compile(test_node)
             outcome = ctx.compile(result)
-            built = F.when(test, outcome) if built is None else built.when(test, outcome)
+            built = F.when(condition, outcome) if built is None else built.when(condition, outcome)
         assert built is not None
         value = built
         if ctx.has("default"):
