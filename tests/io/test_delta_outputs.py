@@ -277,6 +277,22 @@ def test_overwriting_a_plain_table_with_special_names_turns_mapping_on_in_one_ve
     assert spark_rows(spark, fresh) == named(ROWS_A, SPECIAL_NAMES)
 
 
+def test_undoing_the_overwrite_that_turned_mapping_on_restores_the_plain_table(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    """What the committer does when a later output fails: RESTORE to the version before."""
+    target = tmp_path / "undo"
+    write(spark, frame(spark, ROWS_A), target, "create", 941)
+    commit = delta.write(spark, frame(spark, ROWS_B, SPECIAL), str(target), "overwrite", tag="t")
+    assert (commit.version, commit.previous_version) == (1, 0)
+
+    delta.undo(spark, commit)
+
+    assert delta_log.commit_info(target, 2)["operation"] == "RESTORE"
+    assert delta_log.rows(target) == as_dicts(ROWS_A) == spark_rows(spark, target)
+    assert delta_log.schema_names(target) == ["id", "name", "amount"]
+
+
 def test_nested_field_names_need_column_mapping_too(spark: SparkSession, tmp_path: Path) -> None:
     schema = "id BIGINT, info STRUCT<`first name`: STRING, `a=b`: INT>"
     df = spark.createDataFrame([(1, ("ann", 2)), (2, None)], schema)
