@@ -194,14 +194,44 @@ def parse_step(text: str, number: int = 1) -> ast.Step:
     """One step: syntax, then every name checked against the registries."""
     if not text.strip():
         raise RecipeError("empty step", SourceLocation(number, 1, 1, text))
+    note = _pasted_comment(text, number)
+    if note is not None:
+        return note
+    source = text
+    if re.match(r"\s*comment\s*:", text, re.IGNORECASE):
+        # the reference's own spelling `comment: 'text'` of `comment comment: 'text'`
+        source = "comment " + text
     try:
-        tree = _parser().parse(text)
+        tree = _parser().parse(source)
         step: ast.Step = _ToAst().transform(tree)
     except UnexpectedInput as exc:
-        raise _syntax_error(exc, number, text) from None
+        raise _syntax_error(exc, number, source) from None
     except VisitError as exc:  # pragma: no cover - the transformer has no failing paths
         raise RecipeError(str(exc.orig_exc), SourceLocation(number, 1, 1, text)) from None
     step = ast.Step(step.transform, step.params, number=number, text=text, pos=step.pos)
+    check_step(step)
+    return step
+
+
+def _pasted_comment(text: str, number: int) -> ast.Step | None:
+    """``// text`` or ``/* text */``: the platform turns these into a comment step."""
+    stripped = text.strip()
+    if stripped.startswith("//"):
+        body = stripped[2:]
+    elif stripped.startswith("/*") and stripped.endswith("*/") and len(stripped) >= 4:
+        body = stripped[2:-2]
+    else:
+        return None
+    if "\n" in body or "\r" in body:
+        raise RecipeError(
+            "multi-line comments are not supported", SourceLocation(number, 1, 1, text)
+        )
+    start = text.index(stripped[0]) + 1
+    pos = ast.Pos(1, start)
+    value = ast.StringLit(body.strip(), pos=pos)
+    step = ast.Step(
+        "comment", (ast.Param("comment", (value,), pos=pos),), number=number, text=text, pos=pos
+    )
     check_step(step)
     return step
 

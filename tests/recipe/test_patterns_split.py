@@ -103,12 +103,131 @@ def test_splitpatterns_and_split_options(logs: DataFrame) -> None:
         ("splitpatterns col: code type: positions positions: 6, 4", "increasing"),
         ("splitpatterns col: code type: positions positions: 0", "at least 1"),
         ("splitpatterns col: code type: every every: 2", "needs limit"),
-        ("splitpatterns col: code type: between", "unknown split type"),
+        ("splitpatterns col: code type: betwen", "unknown split type"),
         ("splitpatterns col: code type: delimiters", "needs delimiters"),
         ("split col: code positions: 'x'", "whole numbers"),
     ],
 )
 def test_pattern_transform_errors(logs: DataFrame, step: str, message: str) -> None:
+    with pytest.raises(RecipeError) as err:
+        run(logs, ["derive value: id as: 'copy'", step])
+    text = str(err.value)
+    assert message in text and "step 2" in text, text
+
+
+# --- quote: and type: between ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def quoted_csv(spark: SparkSession) -> DataFrame:
+    return spark.createDataFrame(
+        [
+            ("1", 'a,"b,c",d'),
+            ("2", '"x, y",z'),
+            ("3", "plain,text"),
+            ("4", '"never closed, here'),
+            ("5", ""),
+            ("6", None),
+            ("7", '"ü,ö",é'),
+        ],
+        "id string, v string",
+    )
+
+
+def test_split_quote_keeps_quoted_delimiters(quoted_csv: DataFrame) -> None:
+    out = run(quoted_csv, ["split col: v on: ',' limit: 2 quote: '\"'"])
+    assert out.columns == ["id", "v1", "v2", "v3"]
+    got = {r["id"]: tuple(r)[1:] for r in out.collect()}
+    assert got["1"] == ("a", '"b,c"', "d")
+    assert got["2"] == ('"x, y"', "z", None)
+    assert got["3"] == ("plain", "text", None)
+    # an unmatched quote: a delimiter counts when an even number of quotes follows it
+    assert got["4"] == ('"never closed', " here", None)
+    assert got["5"] == ("", None, None) and got["6"] == (None, None, None)
+    assert got["7"] == ('"ü,ö"', "é", None)
+    # without quote: the quoted comma splits
+    plain = {
+        r["id"]: tuple(r)[1:] for r in run(quoted_csv, ["split col: v on: ',' limit: 2"]).collect()
+    }
+    assert plain["1"] == ("a", '"b', 'c",d')
+
+
+def test_splitpatterns_on_quote_and_multichar_quote(spark: SparkSession) -> None:
+    # the same text opens and closes a quoted stretch
+    df = spark.createDataFrame([("1", "a|##b|c##|d")], "id string, v string")
+    out = run(df, ["splitpatterns col: v type: on on: '|' limit: 3 quote: '##'"])
+    assert tuple(out.collect()[0])[1:] == ("a", "##b|c##", "d", None)
+
+
+def test_splitrows_quote(quoted_csv: DataFrame) -> None:
+    out = run(quoted_csv, ["splitrows col: v on: ',' quote: '\"'"])
+    got = sorted((r["id"], r["v"]) for r in out.collect() if r["id"] in ("1", "2", "6"))
+    assert got == [("1", '"b,c"'), ("1", "a"), ("1", "d"), ("2", '"x, y"'), ("2", "z"), ("6", None)]
+
+
+def test_split_quote_long_value(spark: SparkSession) -> None:
+    # 20 000 quoted commas then one real delimiter: possessive matching, no stack overflow
+    value = '"' + "x," * 20_000 + '"' + ";tail"
+    df = spark.createDataFrame([(value,)], "v string")
+    out = run(df, ["split col: v on: /[,;]/ limit: 1 quote: '\"'"])
+    row = out.collect()[0]
+    assert row["v1"] == '"' + "x," * 20_000 + '"' and row["v2"] == "tail"
+
+
+def test_splitpatterns_between(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [("1", "a[x]b[y]c"), ("2", "no brackets"), ("3", "[]"), ("4", None), ("5", "Ü[ö]")],
+        "id string, v string",
+    )
+    out = run(df, ["splitpatterns col: v type: between start: '[' end: ']' limit: 2"])
+    assert out.columns == ["id", "v1", "v2", "v3"]
+    got = {r["id"]: tuple(r)[1:] for r in out.collect()}
+    assert got["1"] == ("a", "b", "c")
+    assert got["2"] == ("no brackets", None, None)
+    assert got["3"] == ("", "", None)
+    assert got["4"] == (None, None, None)
+    assert got["5"] == ("Ü", "", None)
+
+
+def test_extractpatterns_between(spark: SparkSession) -> None:
+    df = spark.createDataFrame(
+        [("1", "id=<A1> and <B2>"), ("2", "none"), ("3", None), ("4", "<>"), ("5", "X<ünï>")],
+        "id string, v string",
+    )
+    out = run(
+        df,
+        [
+            "extractpatterns col: v type: between start: '<' end: '>'",
+            "extractpatterns col: v type: between start: `{upper}<` end: '>' as: 'after_upper'",
+            "extractpatterns col: v type: between start: 'ID=' end: ' ' ignorecase: true as: 'ci'",
+        ],
+    )
+    # each new column right of the source
+    assert out.columns == ["id", "v", "ci", "after_upper", "v_between"]
+    got = {r["id"]: r.asDict() for r in out.collect()}
+    assert got["1"]["v_between"] == "A1" and got["1"]["ci"] == "<A1>"
+    assert got["2"]["v_between"] is None and got["3"]["v_between"] is None
+    assert got["4"]["v_between"] == ""
+    assert got["5"]["v_between"] == "ünï" and got["5"]["after_upper"] == "ünï"
+    assert got["1"]["after_upper"] is None
+
+
+@pytest.mark.parametrize(
+    ("step", "message"),
+    [
+        ("splitpatterns col: msg type: between start: '['", "needs start: and end:"),
+        ("splitpatterns col: msg type: on on: ',' start: '['", "goes with type: between"),
+        ("splitpatterns col: msg type: positions positions: 2 quote: '\"'", "quote: goes with"),
+        ("split col: msg on: ',' quote: ''", "non-empty"),
+        ("split col: msg on: ',' quote: msg", "quoted, non-empty"),
+        ("split col: msg positions: 2 quote: '\"'", "quote: goes with on:"),
+        ("splitrows col: msg on: ',' quoteescapechar: '\\\\'", "not supported"),
+        ("extractpatterns type: between col: msg end: '>'", "needs start: and end:"),
+        ("extractpatterns type: url col: msg start: '<'", "goes with type: between"),
+        ("extractpatterns type: between col: msg start: '<' end: /(/", "bad regular expression"),
+    ],
+)
+def test_quote_and_between_errors(logs: DataFrame, step: str, message: str) -> None:
     with pytest.raises(RecipeError) as err:
         run(logs, ["derive value: id as: 'copy'", step])
     text = str(err.value)

@@ -26,7 +26,7 @@ PATTERNS: dict[str, str] = {
     "ipaddress": rf"(?<![0-9.]){_OCTET}(?:\.{_OCTET}){{3}}(?![0-9.])",
     "number": r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)",
 }
-TYPES = (*PATTERNS, "httpquerystrings")
+TYPES = (*PATTERNS, "httpquerystrings", "between")
 
 
 def _text(name: str) -> Column:
@@ -38,14 +38,33 @@ def _first(value: Column, regex: str, group: int = 0) -> Column:
     return F.try_element_at(F.regexp_extract_all(value, F.lit(regex), F.lit(group)), F.lit(1))
 
 
-@transform("extractpatterns", required=("col", "type"), optional=("queryfield", "as"))
+@transform(
+    "extractpatterns",
+    required=("col", "type"),
+    optional=("queryfield", "as", "start", "end", "ignorecase"),
+)
 def extractpatterns(ctx: StepContext) -> DataFrame:
     names = ctx.column_names("col")
     if len(names) != 1:
         raise ctx.error("extractpatterns takes one column", ctx.step.param("col"))
     source = names[0]
     kind = str(ctx.literal("type")).lower()
-    if kind == "httpquerystrings":
+    for param in ("start", "end"):
+        if ctx.has(param) and kind != "between":
+            raise ctx.error(f"{param}: goes with type: between", ctx.step.param(param))
+    if ctx.has("ignorecase") and kind != "between":
+        raise ctx.error("ignorecase: goes with type: between", ctx.step.param("ignorecase"))
+    if kind == "between":
+        if ctx.has("queryfield"):
+            raise ctx.error(
+                "queryfield: goes with type: httpquerystrings", ctx.step.param("queryfield")
+            )
+        start, end = _between(ctx)
+        regex = f"(?:{start})((?s:.*?))(?:{end})"
+        if ctx.flag("ignorecase", False):
+            regex = "(?i)" + regex
+        value = _first(_text(source), regex, 1)
+    elif kind == "httpquerystrings":
         if not ctx.has("queryfield"):
             raise ctx.error("type: httpquerystrings needs queryfield: (the field's name)")
         field = str(ctx.literal("queryfield"))
@@ -64,6 +83,31 @@ def extractpatterns(ctx: StepContext) -> DataFrame:
         )
     name = ctx.new_name("as") if ctx.has("as") else f"{source}_{kind}"
     return ctx.place_after(ctx.df.withColumn(name, value), name, source)
+
+
+def outside_quotes(regex: str, quote: str) -> str:
+    """``regex`` where it stands outside ``quote``-delimited text: an even number of quotes
+    must follow it (possessive quantifiers, so long values do not backtrack)."""
+    q = re.escape(quote)
+    other = f"[^{q}]" if len(quote) == 1 else f"(?:(?!{q})[\\s\\S])"
+    return f"(?:{regex})(?=(?:{other}*+{q}{other}*+{q})*+{other}*+\\z)"
+
+
+def quote_of(ctx: StepContext) -> str | None:
+    """The ``quote:`` text (delimiters inside it do not count), if the step has one."""
+    if not ctx.has("quote"):
+        return None
+    node = ctx.node("quote")
+    if not isinstance(node, ast.StringLit) or not node.value:
+        raise ctx.error("quote: takes a quoted, non-empty text such as '\"'", node)
+    return node.value
+
+
+def _between(ctx: StepContext) -> tuple[str, str]:
+    for param in ("start", "end"):
+        if not ctx.has(param):
+            raise ctx.error("type: between needs start: and end: (a pattern, /regex/ or text)")
+    return regex_of(ctx, ctx.node("start")), regex_of(ctx, ctx.node("end"))
 
 
 def _close(word: str) -> list[str]:
@@ -141,7 +185,17 @@ def split_columns(ctx: StepContext, source: str, how: str) -> DataFrame:
 @transform(
     "splitpatterns",
     required=("col", "type"),
-    optional=("on", "limit", "ignorecase", "delimiters", "positions", "every"),
+    optional=(
+        "on",
+        "limit",
+        "ignorecase",
+        "delimiters",
+        "positions",
+        "every",
+        "start",
+        "end",
+        "quote",
+    ),
 )
 def splitpatterns(ctx: StepContext) -> DataFrame:
     names = ctx.column_names("col")
@@ -149,16 +203,29 @@ def splitpatterns(ctx: StepContext) -> DataFrame:
         raise ctx.error("splitpatterns takes one column", ctx.step.param("col"))
     source = names[0]
     kind = str(ctx.literal("type")).lower()
-    known = ("on", "delimiters", "positions", "every")
+    known = ("on", "delimiters", "positions", "every", "between")
     if kind not in known:
         raise ctx.error(
             f"unknown split type {kind!r} (known: {', '.join(known)})", ctx.node("type")
         )
-    if not ctx.has(kind):
+    for param in ("start", "end"):
+        if ctx.has(param) and kind != "between":
+            raise ctx.error(f"{param}: goes with type: between", ctx.step.param(param))
+    if ctx.has("quote") and kind not in ("on", "between"):
+        raise ctx.error("quote: goes with type: on or type: between", ctx.step.param("quote"))
+    if kind == "between":
+        start, end = _between(ctx)
+        # the whole stretch from the start pattern to the next end pattern is the delimiter
+        regex = f"(?:{start})(?s:.*?)(?:{end})"
+    elif not ctx.has(kind):
         raise ctx.error(f"type: {kind} needs {kind}:")
-    if kind != "on":
+    elif kind != "on":
         return split_columns(ctx, source, kind)
-    regex = regex_of(ctx, ctx.node("on"))
+    else:
+        regex = regex_of(ctx, ctx.node("on"))
+    quote = quote_of(ctx)
+    if quote is not None:
+        regex = outside_quotes(regex, quote)
     if ctx.flag("ignorecase", False):
         regex = "(?i)" + regex
     limit = ctx.integer("limit", 1) or 1

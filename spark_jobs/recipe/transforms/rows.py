@@ -108,6 +108,14 @@ def splitrows(ctx: StepContext) -> DataFrame:
     node = ctx.node("on")
     if not isinstance(node, ast.StringLit):
         raise ctx.error("splitrows splits on a quoted string only", node)
+    from spark_jobs.recipe.transforms.patterns_split import outside_quotes, quote_of
+
+    if ctx.has("quoteescapechar"):
+        raise ctx.error("quoteescapechar: is not supported", ctx.step.param("quoteescapechar"))
     source = names[0]
-    parts = F.explode_outer(F.split(quoted(source).cast("string"), regex_of(ctx, node), -1))
+    regex = regex_of(ctx, node)
+    quote = quote_of(ctx)
+    if quote is not None:
+        regex = outside_quotes(regex, quote)
+    parts = F.explode_outer(F.split(quoted(source).cast("string"), regex, -1))
     return ctx.df.select(*[parts.alias(c) if c == source else quoted(c) for c in ctx.df.columns])

@@ -53,29 +53,66 @@ def replace(ctx: StepContext) -> DataFrame:
     return df
 
 
+def _bound(ctx: StepContext, exclusive: str, inclusive: str) -> tuple[str | None, bool]:
+    """One side's bound: ``after:`` / ``before:`` leave it out of the match, ``from:`` / ``to:``
+    keep it in; at most one of the pair."""
+    if ctx.has(exclusive) and ctx.has(inclusive):
+        raise ctx.error(
+            f"{exclusive}: and {inclusive}: do not go together", ctx.step.param(inclusive)
+        )
+    for name, kept in ((exclusive, False), (inclusive, True)):
+        if ctx.has(name):
+            return regex_of(ctx, ctx.node(name)), kept
+    return None, False
+
+
 def _bounded(ctx: StepContext, regex: str | None) -> tuple[str, int]:
-    """The regex with ``after:`` / ``before:`` bounds, and the group holding the match."""
-    after = regex_of(ctx, ctx.node("after")) if ctx.has("after") else None
-    before = regex_of(ctx, ctx.node("before")) if ctx.has("before") else None
+    """The regex with ``after:`` / ``from:`` / ``before:`` / ``to:`` bounds, and the group
+    holding the match."""
+    start, keep_start = _bound(ctx, "after", "from")
+    end, keep_end = _bound(ctx, "before", "to")
     if regex is None:
-        regex = "(?s:.*?)" if before else "(?s:.*)"
-    if after is None and before is None:
+        regex = "(?s:.*?)" if end else "(?s:.*)"
+    if start is None and end is None:
         return regex, 0
-    full = (f"(?:{after})" if after else "") + f"({regex})" + (f"(?={before})" if before else "")
-    return full, 1
+    head = "" if start is None else f"(?:{start})"
+    tail = "" if end is None else f"(?:{end})"
+    body = (head if keep_start else "") + regex + (tail if keep_end else "")
+    before = "" if keep_start else head
+    after = "" if end is None or keep_end else f"(?={end})"
+    return f"{before}({body}){after}", 1
 
 
 @transform(
-    "extract", optional=("col", "on", "limit", "after", "before", "as", "type", "ignorecase")
+    "extract",
+    optional=(
+        "col",
+        "on",
+        "limit",
+        "after",
+        "before",
+        "from",
+        "to",
+        "quote",
+        "as",
+        "type",
+        "ignorecase",
+    ),
 )
 def extract(ctx: StepContext) -> DataFrame:
     names = ctx.column_names("col")
     if len(names) != 1:
         raise ctx.error("extract takes one column", ctx.step.param("col"))
     source = names[0]
-    if not (ctx.has("on") or ctx.has("after") or ctx.has("before")):
-        raise ctx.error("extract needs on:, after: or before:")
+    if not any(ctx.has(p) for p in ("on", "after", "before", "from", "to")):
+        raise ctx.error("extract needs on:, after:, before:, from: or to:")
     regex, group = _bounded(ctx, regex_of(ctx, ctx.node("on")) if ctx.has("on") else None)
+    from spark_jobs.recipe.transforms.patterns_split import outside_quotes, quote_of
+
+    quote = quote_of(ctx)
+    if quote is not None:
+        # a match inside quotes does not count
+        regex = outside_quotes(regex, quote)
     if ctx.flag("ignorecase", False):
         regex = "(?i)" + regex
     limit = ctx.integer("limit", 1) or 1
@@ -122,6 +159,8 @@ def split(ctx: StepContext) -> DataFrame:
         raise ctx.error("split takes one column", ctx.step.param("col"))
     for how in ("delimiters", "positions", "every"):  # see transforms/patterns_split.py
         if ctx.has(how):
+            if ctx.has("quote"):
+                raise ctx.error("quote: goes with on:", ctx.step.param("quote"))
             from spark_jobs.recipe.transforms.patterns_split import split_columns
 
             return split_columns(ctx, names[0], how)
@@ -129,6 +168,11 @@ def split(ctx: StepContext) -> DataFrame:
         raise ctx.error("split needs on: (a delimiter, pattern or /regex/)")
     source = names[0]
     regex = regex_of(ctx, ctx.node("on"))
+    from spark_jobs.recipe.transforms.patterns_split import outside_quotes, quote_of
+
+    quote = quote_of(ctx)
+    if quote is not None:
+        regex = outside_quotes(regex, quote)
     if ctx.flag("ignorecase", False):
         regex = "(?i)" + regex
     limit = ctx.integer("limit", 1) or 1
