@@ -1,17 +1,37 @@
-"""The visual profile: column statistics in two Spark aggregation passes, as JSON and as HTML.
+"""The visual profile: column statistics, as JSON and as HTML.
+
+Pass 1 (counts, moments, ranges, distinct counts, every row) rides along the job's writes as
+observed metrics; pass 2 (histograms, top values, patterns, quartiles) reads a bounded sample.
 
 ```python
 from spark_jobs.profile import profile_dataframe, render_html, run_profile
 profile = profile_dataframe(df)          # JSON-ready dict, schema in docs/profile.md
 page = render_html(profile, title="...")  # self-contained HTML (inline CSS, SVG, JS)
-run_profile(spark, df, result, store)     # the runner's profile job (a ProfileRunner)
+job = ProfileJob()                        # the runner's profile job (a ProfileRunner):
+df = job.attach(df, columns)              #   pass 1 observed while df is written
+job(spark, df, result, store)             #   pass 2, profile.json and profile.html
 ```
 """
 
 from __future__ import annotations
 
 from spark_jobs.profile.html import render_html
-from spark_jobs.profile.runner import run_profile
-from spark_jobs.profile.stats import PROFILE_VERSION, ProfileSettings, profile_dataframe
+from spark_jobs.profile.runner import ProfileJob, run_profile
+from spark_jobs.profile.stats import (
+    PROFILE_VERSION,
+    FirstPass,
+    ProfileSettings,
+    first_pass,
+    profile_dataframe,
+)
 
-__all__ = ["PROFILE_VERSION", "ProfileSettings", "profile_dataframe", "render_html", "run_profile"]
+__all__ = [
+    "PROFILE_VERSION",
+    "FirstPass",
+    "ProfileJob",
+    "ProfileSettings",
+    "first_pass",
+    "profile_dataframe",
+    "render_html",
+    "run_profile",
+]

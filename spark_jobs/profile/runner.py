@@ -7,11 +7,16 @@ in the result name both and carry the headline numbers.
 from __future__ import annotations
 
 import json
+import time
+import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+from pyspark.sql import Observation
 
 from spark_jobs.io.fs import join
 from spark_jobs.profile.html import render_html
-from spark_jobs.profile.stats import ProfileSettings, profile_dataframe
+from spark_jobs.profile.stats import FirstPass, ProfileSettings, first_pass, profile_dataframe
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -20,6 +25,58 @@ if TYPE_CHECKING:
     from spark_jobs.runner.store import JobStore
 
 PROFILE_DIR = "profile"
+#: how long the profile waits for pass 1's observed values after the writes
+OBSERVATION_WAIT_SECONDS = 10.0
+
+
+class ProfileJob:
+    """The runner's profile job: pass 1 rides along the job's writes, pass 2 runs after them.
+
+    :meth:`attach` wraps the target's frame before anything is written, so the counts and
+    moments are observed while the outputs are written (no extra read of the data); calling
+    the object afterwards runs the sampled pass 2 and writes ``profile.json`` and
+    ``profile.html``. Without :meth:`attach` (or when its observation did not complete) pass 1
+    runs as its own aggregation.
+    """
+
+    def __init__(self, settings: ProfileSettings | None = None) -> None:
+        self.settings = settings or ProfileSettings()
+        self._first: FirstPass | None = None
+        self._observation: Observation | None = None
+
+    def attach(self, df: DataFrame, columns: Sequence[str]) -> DataFrame:
+        """``df`` with pass 1 over ``columns`` observed (same columns as ``df``)."""
+        self._first = first_pass(df, self.settings, columns)
+        self._observation = Observation(f"profile_{uuid.uuid4().hex}")
+        return self._first.observe(df, self._observation)
+
+    def observed(self, wait_seconds: float = OBSERVATION_WAIT_SECONDS) -> dict[str, Any] | None:
+        """Pass 1's observed values, or None when no write ran the observed plan."""
+        observation = self._observation
+        jo = getattr(observation, "_jo", None)
+        if observation is None or jo is None:
+            return None
+        deadline = time.monotonic() + wait_seconds
+        while not jo.future().isCompleted() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if not jo.future().isCompleted():
+            return None
+        values = observation.get
+        return dict(values) if values else None
+
+    def __call__(
+        self, spark: SparkSession, df: DataFrame, result: JobGroupResult, store: JobStore
+    ) -> dict[str, Any]:
+        observed = self.observed()
+        return run_profile(
+            spark,
+            df,
+            result,
+            store,
+            self.settings,
+            first=self._first if observed is not None else None,
+            observed=observed,
+        )
 
 
 def run_profile(
@@ -28,9 +85,18 @@ def run_profile(
     result: JobGroupResult,
     store: JobStore,
     settings: ProfileSettings | None = None,
+    *,
+    first: FirstPass | None = None,
+    observed: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Profile ``df`` (the job group's target) and write the profile next to the result."""
-    profile = profile_dataframe(df, settings, description=f"job group {result.id} profile")
+    profile = profile_dataframe(
+        df,
+        settings,
+        description=f"job group {result.id} profile",
+        first=first,
+        observed=observed,
+    )
     profile["jobGroup"] = {"id": result.id, "wrangledDataset": result.wrangledDataset.model_dump()}
     folder = join(store.group_dir(result.id), PROFILE_DIR)
     store.fs.mkdirs(folder)

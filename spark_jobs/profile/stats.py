@@ -22,12 +22,13 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -75,10 +76,18 @@ class ProfileSettings:
     top_patterns: int = 10
     distinct_rsd: float = 0.05  # approx_count_distinct's relative standard deviation
     quantile_accuracy: int = 10000  # percentile_approx accuracy: rank error <= rows / accuracy
-    batch_columns: int = 40  # columns per pass-1 aggregation (plan size stays bounded)
+    batch_columns: int = 100  # columns per pass-2 record batch (plan size stays bounded)
+    sample_rows: int = 100_000  # pass 2 (histograms, top values, quartiles) reads at most ~this
+    sample_seed: int = 20261123
 
     def __post_init__(self) -> None:
-        for name in ("histogram_bins", "max_period_buckets", "quantile_accuracy", "batch_columns"):
+        for name in (
+            "histogram_bins",
+            "max_period_buckets",
+            "quantile_accuracy",
+            "batch_columns",
+            "sample_rows",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"ProfileSettings.{name} must be at least 1")
         if self.top_values < 0 or self.top_patterns < 0:
@@ -158,78 +167,96 @@ def _present(col: _Col) -> Column:
 
 # --- pass 1 -------------------------------------------------------------------------------------
 
+#: prefix of the helper columns and aggregate names of pass 1 (kept out of any output)
+P1 = "__profile_"
 
-def _pass1_batch(df: DataFrame, cols: Sequence[_Col]) -> DataFrame:
-    """One record per row and column of ``cols``: (i, c, x, t, l, h). The class and the typed
-    value are computed once per value (a projection), then unpivoted by reference."""
+
+@dataclass(frozen=True)
+class FirstPass:
+    """Pass 1 as expressions: ``helpers`` computed once per row, ``aggregates`` over them.
+
+    Why split: the class and the typed value of a column feed several aggregates; computed in a
+    projection below the aggregation, each is evaluated once per value (an aggregate list alone
+    re-evaluates them per aggregate). The same two lists serve a plain aggregation
+    (:meth:`aggregate`) and observed metrics that ride along the job's writes
+    (:meth:`observe`), so a profiled job needs no extra pass for the counts and moments.
+    """
+
+    columns: tuple[_Col, ...]
+    helpers: tuple[Column, ...]
+    aggregates: tuple[Column, ...]
+
+    def observe(self, df: DataFrame, observation: Any) -> DataFrame:
+        """``df`` with pass 1 observed into ``observation`` (same columns and metadata as df)."""
+        keep = [F.col("`" + c.replace("`", "``") + "`") for c in df.columns]
+        return df.select(*keep, *self.helpers).observe(observation, *self.aggregates).select(*keep)
+
+    def aggregate(self, df: DataFrame) -> dict[str, Any]:
+        """Pass 1 as its own Spark job (when nothing observed it)."""
+        if not self.columns:
+            return {}
+        return df.select(*self.helpers).agg(*self.aggregates).collect()[0].asDict()
+
+    def read(self, values: dict[str, Any]) -> dict[int, dict[str, Any]]:
+        """The aggregated values by column index (the keys :func:`_column_json` reads)."""
+        out: dict[int, dict[str, Any]] = {}
+        for col in self.columns:
+            stats = {"rows": values[f"{P1}rows"]}
+            prefix = f"{P1}{col.index}_"
+            for key, value in values.items():
+                if key.startswith(prefix):
+                    stats[key[len(prefix) :]] = value
+            out[col.index] = stats
+        return out
+
+
+def first_pass(
+    df: DataFrame, settings: ProfileSettings | None = None, columns: Sequence[str] | None = None
+) -> FirstPass:
+    """Pass 1 of a profile of ``df`` (of ``columns`` only, when given): counts per class,
+    moments, lengths, date ranges and approximate distinct counts, over every row."""
+    settings = settings or ProfileSettings()
+    every = _columns(df)
+    if columns is not None:
+        by_name = {c.name: c for c in every}
+        # indexes count the profiled columns only (hidden columns of df are not profiled)
+        every = [replace(by_name[name], index=j) for j, name in enumerate(columns)]
+    cols = tuple(every)
     helpers: list[Column] = []
-    records: list[Column] = []
-    typed_null = {
-        "x": F.lit(None).cast("double"),
-        "t": F.lit(None).cast("bigint"),
-        "l": F.lit(None).cast("int"),
-    }
+    aggregates: list[Column] = [F.count(F.lit(1)).alias(f"{P1}rows")]
     for col in cols:
         i = col.index
-        helpers.append(_class(col).alias(f"c{i}"))
+        name = f"{P1}{i}_"
+        c = F.col(f"{name}c")
+        helpers.append(_class(col).alias(f"{name}c"))
         hashable = col.ref if _atomic(col.field.dataType) else _text(col)
-        helpers.append(F.xxhash64(hashable).alias(f"h{i}"))
+        helpers.append(F.when(_present(col), F.xxhash64(hashable)).alias(f"{name}h"))
+        out = [
+            ("valid", F.count_if(c == VALID)),
+            ("mismatched", F.count_if(c == MISMATCHED)),
+            ("missing", F.count_if(c == MISSING)),
+            ("distinct", F.approx_count_distinct(F.col(f"{name}h"), settings.distinct_rsd)),
+        ]
         if col.kind == "number":
-            helpers.append(_number(col).alias(f"x{i}"))
-            value = "x"
+            helpers.append(_number(col).alias(f"{name}x"))
+            x = F.col(f"{name}x")
+            out += [
+                ("numbers", F.count(x)),
+                ("min", F.min(x)),
+                ("max", F.max(x)),
+                ("mean", F.avg(x)),
+                ("stddev", F.stddev_samp(x)),
+            ]
         elif col.kind == "datetime":
-            helpers.append(F.unix_micros(_timestamp(col)).alias(f"t{i}"))
-            value = "t"
+            helpers.append(F.unix_micros(_timestamp(col)).alias(f"{name}t"))
+            t = F.col(f"{name}t")
+            out += [("timestamps", F.count(t)), ("tmin", F.min(t)), ("tmax", F.max(t))]
         else:
-            helpers.append(F.length(_text(col)).alias(f"l{i}"))
-            value = "l"
-        c = F.col(f"c{i}")
-        fields = {
-            name: (F.col(f"{name}{i}") if name == value else null)
-            for name, null in typed_null.items()
-        }
-        fields["l"] = F.when(c != MISSING, fields["l"])
-        records.append(
-            F.struct(
-                F.lit(i).alias("i"),
-                c.alias("c"),
-                fields["x"].alias("x"),
-                fields["t"].alias("t"),
-                fields["l"].alias("l"),
-                F.when(c != MISSING, F.col(f"h{i}")).alias("h"),
-            )
-        )
-    return df.select(*helpers).select(F.inline(F.array(*records)))
-
-
-def _pass1(df: DataFrame, cols: Sequence[_Col], settings: ProfileSettings) -> dict[int, Any]:
-    """Counts, moments, quartiles, lengths, ranges and distinct counts of every column, grouped
-    by column in one aggregation (batches of columns unioned below it)."""
-    batches = [
-        _pass1_batch(df, cols[start : start + settings.batch_columns])
-        for start in range(0, len(cols), settings.batch_columns)
-    ]
-    records = reduce(DataFrame.unionAll, batches)
-    quartiles = F.percentile_approx("x", [0.25, 0.5, 0.75], settings.quantile_accuracy)
-    stats = records.groupBy("i").agg(
-        F.count(F.lit(1)).alias("rows"),
-        F.count_if(F.col("c") == VALID).alias("valid"),
-        F.count_if(F.col("c") == MISMATCHED).alias("mismatched"),
-        F.count_if(F.col("c") == MISSING).alias("missing"),
-        F.count("x").alias("numbers"),
-        F.min("x").alias("min"),
-        F.max("x").alias("max"),
-        F.avg("x").alias("mean"),
-        F.stddev_samp("x").alias("stddev"),
-        quartiles.alias("quartiles"),
-        F.count("t").alias("timestamps"),
-        F.min("t").alias("tmin"),
-        F.max("t").alias("tmax"),
-        F.min("l").alias("lmin"),
-        F.max("l").alias("lmax"),
-        F.approx_count_distinct("h", settings.distinct_rsd).alias("distinct"),
-    )
-    return {row["i"]: row.asDict() for row in stats.collect()}
+            helpers.append(F.when(c != MISSING, F.length(_text(col))).alias(f"{name}l"))
+            length = F.col(f"{name}l")
+            out += [("lmin", F.min(length)), ("lmax", F.max(length))]
+        aggregates += [agg.alias(f"{name}{stat}") for stat, agg in out]
+    return FirstPass(cols, tuple(helpers), tuple(aggregates))
 
 
 # --- pass 2 -------------------------------------------------------------------------------------
@@ -343,6 +370,21 @@ def _pass2(
     return top.collect()
 
 
+def _quartiles(df: DataFrame, cols: Sequence[_Col], settings: ProfileSettings) -> dict[int, Any]:
+    """Quartiles and median of every number column, one aggregation over (column, value)."""
+    numbers = [c for c in cols if c.kind == "number"]
+    if not numbers:
+        return {}
+    parts = []
+    for start in range(0, len(numbers), settings.batch_columns):
+        batch = numbers[start : start + settings.batch_columns]
+        records = [F.struct(F.lit(c.index).alias("i"), _number(c).alias("x")) for c in batch]
+        parts.append(df.select(F.inline(F.array(*records))).where(F.col("x").isNotNull()))
+    quartiles = F.percentile_approx("x", [0.25, 0.5, 0.75], settings.quantile_accuracy)
+    rows = reduce(DataFrame.unionAll, parts).groupBy("i").agg(quartiles.alias("q")).collect()
+    return {row["i"]: row["q"] for row in rows}
+
+
 # --- the whole profile --------------------------------------------------------------------------
 
 
@@ -376,30 +418,47 @@ def _json_number(value: float | None, integer: bool) -> float | int | None:
 
 
 def profile_dataframe(
-    df: DataFrame, settings: ProfileSettings | None = None, *, description: str = "profile"
+    df: DataFrame,
+    settings: ProfileSettings | None = None,
+    *,
+    description: str = "profile",
+    first: FirstPass | None = None,
+    observed: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The profile of ``df`` as a JSON-ready dict (schema: docs/profile.md)."""
+    """The profile of ``df`` as a JSON-ready dict (schema: docs/profile.md).
+
+    ``first`` and ``observed``: pass 1 and the values it observed while the job wrote its
+    outputs (:meth:`FirstPass.observe`); without them pass 1 runs here as its own aggregation.
+    Pass 2 reads a uniform sample of at most ``settings.sample_rows`` rows (all rows when there
+    are no more), kept in memory for its two small aggregations.
+    """
     settings = settings or ProfileSettings()
     spark = df.sparkSession
     started = time.monotonic()
     tz = ZoneInfo(spark.conf.get("spark.sql.session.timeZone") or "UTC")
-    cols = _columns(df)
+    if first is None or observed is None:
+        first, observed = first_pass(df, settings), None
+    cols = list(first.columns)
     sc = spark.sparkContext
-    first: dict[int, Any] = {}
+    stats: dict[int, Any] = {}
     top: list[Any] = []
+    quartiles: dict[int, Any] = {}
     passes = 0
+    rows = 0
+    sample_rows = 0
+    fraction = 1.0
     with _counted_jobs(spark) as jobs:
-        if cols:
-            sc.setJobDescription(f"{description}: counts, moments, quantiles, distinct counts")
-            first = _pass1(df, cols, settings)
+        if observed is not None:
+            stats = first.read(observed)
+        elif cols:
+            sc.setJobDescription(f"{description}: counts, moments, distinct counts")
+            stats = first.read(first.aggregate(df))
             passes += 1
-        rows = 0
-        if first:
-            any_stats = next(iter(first.values()))
-            rows = int(any_stats["rows"])
+        if stats:
+            rows = int(next(iter(stats.values()))["rows"])
         plans: dict[int, Any] = {}
         for col in cols:
-            s = first.get(col.index)
+            s = stats.get(col.index)
             if s is None:
                 continue
             if col.kind == "number" and s["numbers"]:
@@ -411,25 +470,37 @@ def profile_dataframe(
             elif col.kind == "string" and s["valid"] + s["mismatched"]:
                 plans[col.index] = None
         if plans:
-            sc.setJobDescription(f"{description}: histograms, top values, patterns")
-            top = _pass2(df, cols, plans, settings)
+            sc.setJobDescription(f"{description}: sample, histograms, top values, quartiles")
+            fraction = min(1.0, settings.sample_rows / rows) if rows else 1.0
+            sample = df if fraction >= 1.0 else df.sample(False, fraction, settings.sample_seed)
+            sample = sample.persist(StorageLevel.MEMORY_AND_DISK)
+            try:
+                top = _pass2(sample, cols, plans, settings)
+                quartiles = _quartiles(sample, [c for c in cols if c.index in plans], settings)
+                sample_rows = rows if fraction >= 1.0 else sample.count()
+            finally:
+                sample.unpersist()
             passes += 1
         sc.setJobDescription(None)  # type: ignore[arg-type]
 
     by_col: dict[tuple[int, int], list[Any]] = {}
     for row in top:
         by_col.setdefault((row["i"], row["k"]), []).append(row)
-    columns = [
-        _column_json(c, first.get(c.index), plans.get(c.index), by_col, rows, settings, tz)
-        for c in cols
-    ]
+    columns = []
+    for c in cols:
+        s = stats.get(c.index)
+        if s is not None:
+            s = {**s, "quartiles": quartiles.get(c.index)}
+        columns.append(_column_json(c, s, plans.get(c.index), by_col, rows, settings, tz))
     return {
         "profileVersion": PROFILE_VERSION,
         "rowCount": rows,
         "columnCount": len(cols),
         "passes": passes,
+        "firstPass": "observed" if observed is not None else "aggregation",
         "sparkJobs": jobs[0],
         "durationMs": int((time.monotonic() - started) * 1000),
+        "sample": {"rows": sample_rows, "fraction": fraction, "seed": settings.sample_seed},
         "settings": {
             "histogramBins": settings.histogram_bins,
             "topValues": settings.top_values,
@@ -437,6 +508,7 @@ def profile_dataframe(
             "distinctRelativeStandardDeviation": settings.distinct_rsd,
             "quantileAccuracy": settings.quantile_accuracy,
             "quantileRelativeRankError": 1.0 / settings.quantile_accuracy,
+            "sampleRows": settings.sample_rows,
             "timeZone": str(tz),
         },
         "columns": columns,
@@ -582,4 +654,4 @@ def _column_json(
     return out
 
 
-__all__ = ["PROFILE_VERSION", "ProfileSettings", "profile_dataframe"]
+__all__ = ["PROFILE_VERSION", "FirstPass", "ProfileSettings", "first_pass", "profile_dataframe"]

@@ -151,9 +151,9 @@ def run_command(
 
 def _default_profile_runner() -> ProfileRunner:
     """The visual profile (``spark_jobs.profile``), imported only when a job group runs."""
-    from spark_jobs.profile import run_profile
+    from spark_jobs.profile import ProfileJob
 
-    return run_profile
+    return ProfileJob()
 
 
 def _is_user_error_code(code: str) -> bool:

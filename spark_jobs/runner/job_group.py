@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from pyspark import StorageLevel
 from pyspark.sql import Observation
@@ -294,6 +294,8 @@ def _run(ctx: RunContext, profile_runner: ProfileRunner | None) -> None:
             df = apply_recipe(
                 df, dataset_plan.recipe, resolve=resolve, dataset=dataset_plan.dataset.name
             )
+            if dataset_plan.dataset.id == plan.target.dataset.id and plan.spec.profiler:
+                df = _attach_profile(df, profile_runner)
             observation = Observation(f"rows_{result.id}_{dataset_plan.dataset.id}")
             observed = df.observe(observation, F.count(F.lit(1)).alias("rows"))
             n_consumers = consumers.get(dataset_plan.dataset.id, 0)
@@ -367,15 +369,33 @@ def _run(ctx: RunContext, profile_runner: ProfileRunner | None) -> None:
 
 def _consumer_counts(plan: JobPlan) -> dict[int, int]:
     """How many times each wrangled dataset's frame is read: by later datasets, and by the outputs
-    and the profile for the target."""
+    (the profile reads the target again only as a sample, see :func:`_attach_profile`)."""
     counts: dict[int, int] = {}
     for dataset_plan in plan.order:
         for key in [dataset_plan.input, *dataset_plan.references.values()]:
             if key.kind == "wrangled":
                 counts[key.id] = counts.get(key.id, 0) + 1
     target = plan.target.dataset.id
-    counts[target] = counts.get(target, 0) + len(plan.outputs) + (1 if plan.spec.profiler else 0)
+    # the profile is no consumer: pass 1 is observed during the writes, and pass 2 reads a
+    # sample (persisting the whole target for it cost more than recomputing it)
+    counts[target] = counts.get(target, 0) + len(plan.outputs)
     return counts
+
+
+def _attach_profile(df: DataFrame, profile_runner: ProfileRunner | None) -> DataFrame:
+    """``df`` with the profile's first pass observed, when the runner can do that.
+
+    A failure here must not fail the wrangle job: the profile then runs its first pass itself.
+    """
+    attach = getattr(profile_runner, "attach", None)
+    if attach is None:
+        return df
+    visible = [c for c in df.columns if not metadata_columns.is_hidden(c)]
+    try:
+        return cast("DataFrame", attach(df, visible))
+    except Exception:  # the profile job reports its own failure later
+        log.warning("profile: first pass not attached to the writes", exc_info=True)
+        return df
 
 
 def _input_frame(ctx: RunContext, key: DatasetKey, sources: dict[int, DataFrame]) -> DataFrame:
