@@ -305,6 +305,15 @@ class CallContext:
         return self.ctx.error(f"{self.call.name.upper()}: {reason}", arg.node if arg else self.call)
 
 
+def integer_modulo(a: Column, b: Column) -> Column:
+    """``a % b`` / MOD: the remainder of whole numbers only, as the reference's "EXAMPLE -
+    Rounding Functions" shows (``X % 2`` is missing for 1.5, 0 for 4); missing for a zero divisor.
+    The sign follows the dividend."""
+    da, db = a.cast("double"), b.cast("double")
+    whole = (da == F.floor(da)) & (db == F.floor(db)) & (db != 0)
+    return F.when(whole, a.cast("long") % b.cast("long"))
+
+
 _COMPARE = {
     "==": lambda a, b: a == b,
     "=": lambda a, b: a == b,
@@ -318,7 +327,7 @@ _COMPARE = {
     "-": lambda a, b: a - b,
     "*": lambda a, b: a * b,
     "/": lambda a, b: a / b,
-    "%": lambda a, b: a % b,
+    "%": lambda a, b: integer_modulo(a, b),
     "&&": lambda a, b: a & b,
     "||": lambda a, b: a | b,
 }

@@ -259,7 +259,7 @@ def test_string_functions(spark: SparkSession) -> None:
         "HelloWorld",
         "  Hello World  ",
     )
-    assert got[1] == (None, None, 0, "", "", "", -1, "|", False, False, "00000", "", None, None)
+    assert got[1] == (None, None, 0, "", "", "", None, "|", False, False, "00000", "", None, None)
     assert got[2][0] == "ÉCOLE ünï" and got[2][1] == "école ünï" and got[2][2] == 10_000
     assert got[2][-1] == "École Ünï"
 

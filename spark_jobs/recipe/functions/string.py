@@ -74,13 +74,15 @@ def substring(ctx: CallContext, args: list[Arg]) -> Column:
 
 @function("FIND", arity=(2, 4))
 def find(ctx: CallContext, args: list[Arg]) -> Column:
-    """FIND(text, search, [ignoreCase], [start]): 0-based index of the first match, -1 when absent."""
+    """FIND(text, search, [ignoreCase], [start]): 0-based index of the first match; missing when
+    absent (the reference: "If no match is found, the function returns a null value")."""
     text = _text(args[0])
     needle = _text(args[1])
     if len(args) > 2 and args[2].is_literal and args[2].literal is True:
         text, needle = F.lower(text), F.lower(needle)
     start = _int(ctx, args[3]) if len(args) > 3 else F.lit(0)
-    return (F.call_function("locate", needle, text, start + 1) - 1).cast("long")
+    found = F.call_function("locate", needle, text, start + 1)
+    return F.when(found > 0, found - 1).cast("long")
 
 
 @function("STARTSWITH", arity=(2, 3))
