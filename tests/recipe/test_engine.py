@@ -379,7 +379,7 @@ def test_metadata_columns(spark: SparkSession) -> None:
         ),
         (["settype col: id type: Intger"], "unknown type 'Intger'", 1, 23, "Integer"),
         (["derive value: ISVALID(id, 'Intger')"], "unknown data type 'Intger'", 1, 27, "Integer"),
-        (["derive value: SUM(quantity)"], "SUM is an aggregate function", 1, 15, None),
+        (["keep row: SUM(quantity) > 1"], "SUM is an aggregate function", 1, 11, None),
         (["derive value: ROWNUMBER() group: region"], "needs an order", 1, 15, None),
         (["derive value: `{digit}`"], "a pattern is not a value here", 1, 15, None),
     ],

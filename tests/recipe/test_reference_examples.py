@@ -3,7 +3,8 @@
 
 The case id names the reference page the example comes from, so a failure says where to look.
 Pages: help.alteryx.com/.../wrangle-language/... (same text as docs.trifacta.com). Input columns
-are strings, as an imported CSV gives them; expected values are as the reference prints them.
+are strings typed on import, as the job runner reads a CSV source; expected values are as the
+reference prints them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pyspark.sql import DataFrame, SparkSession
 from spark_jobs.recipe import DatasetReference, apply_recipe, parse_recipe
 from spark_jobs.recipe.ast import print_step
 from spark_jobs.recipe.parser import parse_step
+from spark_jobs.recipe.types import infer_types
 
 
 @dataclass(frozen=True)
@@ -260,6 +262,61 @@ EXAMPLES: list[Example] = [
         ["text"],
         [("abreplacement textgh",)],
     ),
+    # --- Nest Transform: Basic Usage (the reference prints {"ItemA":"22","ItemB","33"}, a typo
+    # for the JSON object below) ----------------------------------------------------------------
+    Example(
+        "Nest Transform",
+        "ItemA string, ItemB string",
+        [("22", "33"), ("44", "55")],
+        ["nest col:ItemA,ItemB into:'obj' as:'myObj'"],
+        ["ItemA", "ItemB", "myObj"],
+        [("22", "33", '{"ItemA":"22","ItemB":"33"}'), ("44", "55", '{"ItemA":"44","ItemB":"55"}')],
+    ),
+    Example(
+        "Nest Transform",
+        "ItemA string, ItemB string",
+        [("22", "33"), ("44", "55")],
+        ["nest col:ItemA,ItemB into:'array' as:'myArray'"],
+        ["ItemA", "ItemB", "myArray"],
+        [("22", "33", '["22","33"]'), ("44", "55", '["44","55"]')],
+    ),
+    # --- Unpivot Transform: "Keys are the names of input columns, and value columns are the cell
+    # values from the source. Rows of data are duplicated, once for each input column."
+    Example(
+        "Unpivot Transform",
+        "id string, FirstName string, MiddleInitial string",
+        [("1", "Ada", "K")],
+        ["unpivot col: FirstName, MiddleInitial"],
+        ["id", "key", "value"],
+        [("1", "FirstName", "Ada"), ("1", "MiddleInitial", "K")],
+    ),
+    Example(
+        "Unpivot Transform",
+        "Column1 string, Column2 string, Column3 string",
+        [("a", "b", "c")],
+        ["unpivot col:Column1~Column3"],
+        ["key", "value"],
+        [("Column1", "a"), ("Column2", "b"), ("Column3", "c")],
+    ),
+    # --- Extract Transform: "Extracts the value honda from the source column text up to 10 times
+    # and insert into a new column. The source column text is unmodified."
+    Example(
+        "Extract Transform",
+        "text string",
+        [("honda civic, honda fit",)],
+        ["extract col: text on: 'honda' limit: 10"],
+        ["text", "text1", "text2"],
+        [("honda civic, honda fit", "honda", "honda")],
+    ),
+    # --- Extractlist Transform: Basic Usage -----------------------------------------------------
+    Example(
+        "Extractlist Transform",
+        "myWidgetInventory string",
+        [('{ "red":"100","white":"1300","blue":"315","purple":"55"}',)],
+        ["extractlist col: myWidgetInventory on:`{digit}+`"],
+        ["extractlist_myWidgetInventory"],  # the reference does not name the new column
+        [('["100","1300","315","55"]',)],
+    ),
     # --- Window Transform: Basic Usage: the new column is called window ------------------------
     Example(
         "Window Transform",
@@ -300,7 +357,8 @@ def test_reference_example(spark: SparkSession, example: Example) -> None:
     for text in example.steps:
         step = parse_step(text)
         assert parse_step(print_step(step)) == step
-    df = spark.createDataFrame(example.rows, example.schema)
+    # typed on import as the job runner types a source (Integer, Decimal, Datetime, ...)
+    df = infer_types(spark.createDataFrame(example.rows, example.schema))
     out = apply_recipe(df, parse_recipe(example.steps), resolve=_no_datasets, dataset="test")
     got = out.select(*example.columns)
     expected = spark.createDataFrame(example.expected, got.schema)

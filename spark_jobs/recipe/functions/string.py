@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from spark_jobs.recipe import ast
 from spark_jobs.recipe.compiler import Arg, CallContext
 from spark_jobs.recipe.registry import function
 
@@ -135,12 +136,21 @@ def substitute(ctx: CallContext, args: list[Arg]) -> Column:
     return F.regexp_replace(_text(args[0]), args[1].regex, str(replacement))
 
 
-@function("PAD", arity=(3, 4))
+@function("PAD", arity=(2, 4))
 def pad(ctx: CallContext, args: list[Arg]) -> Column:
-    """PAD(text, length, 'char', ['left'|'right'])."""
-    side = str(args[3].literal).lower() if len(args) > 3 else "left"
+    """PAD(text, length, ['char'], [left|right]): the reference writes the side as a bare word
+    (``pad(Whse_Nbr, 6, '0', left)``) and the fill defaults to a space."""
+    side = "left"
+    if len(args) > 3:
+        node = args[3].node
+        if isinstance(node, ast.ColumnRef) and not node.is_metadata:
+            side = node.name.lower()
+        else:
+            side = str(args[3].literal).lower()
+        if side not in ("left", "right"):
+            raise ctx.error("the side is left or right", args[3])
     length = _int(ctx, args[1])
-    fill = _text(args[2])
+    fill = _text(args[2]) if len(args) > 2 else F.lit(" ")
     # by name: F.lpad/F.rpad take a column length only from Spark 4 on
     fn = "lpad" if side == "left" else "rpad"
     text = _text(args[0])
