@@ -4,7 +4,9 @@ unicode, long strings); compile-time errors that name the step."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -403,6 +405,17 @@ def test_compile_errors_name_the_step(
         assert suggestion in err.suggestions
 
 
+#: the functions docs/wrangle.md lists under "Python UDFs": the only ones whose plans run Python
+PYTHON_UDF_FUNCTIONS = {"DOUBLEMETAPHONE", "DOUBLEMETAPHONEEQUALS"}
+
+
+def _documented_python_udfs() -> set[str]:
+    """The function names (`NAME(...)`) in docs/wrangle.md's "## Python UDFs" section."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "wrangle.md").read_text()
+    section = text.split("\n## Python UDFs\n", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"`([A-Z][A-Z0-9]+)\(", section))
+
+
 LOGICAL_ARGS = {"AND", "OR", "XOR", "NOT", "IF"}
 TYPED_ARGS = {"ISVALID", "VALID", "ISMISMATCHED", "IFMISMATCHED", "IFVALID"}
 #: sample calls for functions registered without ``example=`` whose default arguments do not fit
@@ -454,6 +467,14 @@ def test_no_python_udf_in_function_library(spark: SparkSession) -> None:
         # (tests/cluster/test_spark_lines.py checks it); every other function must compile
         needs_4 = {n for n, spec in FUNCTIONS.items() if spec.family == "nested"}
         steps = [s for s in steps if s.rsplit("'f_", 1)[1].rstrip("'") not in needs_4]
+    # the listed exceptions: each runs as one vectorized (Arrow) Python UDF, never row by row
+    assert _documented_python_udfs() == PYTHON_UDF_FUNCTIONS
+    udf_steps = [s for s in steps if s.rsplit("'f_", 1)[1].rstrip("'") in PYTHON_UDF_FUNCTIONS]
+    assert len(udf_steps) == len(PYTHON_UDF_FUNCTIONS)
+    for step in udf_steps:
+        plan = run(df, [step])._jdf.queryExecution().executedPlan().toString()
+        assert "ArrowEvalPython" in plan and "BatchEvalPython" not in plan, step
+    steps = [s for s in steps if s not in udf_steps]
     # recipes of 15 steps: each step re-analyses the plan so far, one long recipe costs n^2
     for i in range(0, len(steps), 15):
         chunk = steps[i : i + 15]

@@ -114,6 +114,33 @@ EXAMPLES: list[Example] = [
         ["m"],
         [(1,), (2,), (-2,)],
     ),
+    _page("SUBSTRING Function", _literal("substring('Hello, World',0,5)", "Hello")),
+    # "Returns the first non-missing detected in col1, col2, or col3 in that order."
+    Example(
+        "COALESCE Function",
+        "col1 string, col2 string, col3 string",
+        [("a", "b", "c"), (None, "b", "c"), (None, None, "c"), (None, None, None)],
+        ["derive type: single value: coalesce([col1,col2,col3]) as: 'x'"],
+        ["x"],
+        [("a",), ("b",), ("c",), (None,)],
+    ),
+    # "Returns the values in the myDate column with three months added to them."
+    Example(
+        "DATEADD Function",
+        "myDate string",
+        [("2016-12-31",), ("2017-01-15",)],
+        ["derive type: single value: dateadd(myDate, 3, month) as: 'x'"],
+        ["x"],
+        [("2017-03-31",), ("2017-04-15",)],
+    ),
+    # --- DOUBLEMETAPHONE / DOUBLEMETAPHONEEQUALS: Basic Usage -----------------------------------
+    _page(
+        "DOUBLEMETAPHONE Function", _literal("doublemetaphone('My String')", '["MSTRNK","MSTRNK"]')
+    ),
+    _page(
+        "DOUBLEMETAPHONEEQUALS Function",
+        _literal("doublemetaphoneequals('My String', 'my string')", True),
+    ),
     # --- EXAMPLE - Case Functions --------------------------------------------------------------
     Example(
         "EXAMPLE - Case Functions",
