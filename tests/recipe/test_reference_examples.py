@@ -10,6 +10,7 @@ reference prints them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -131,7 +132,7 @@ EXAMPLES: list[Example] = [
         [("2016-12-31",), ("2017-01-15",)],
         ["derive type: single value: dateadd(myDate, 3, month) as: 'x'"],
         ["x"],
-        [("2017-03-31",), ("2017-04-15",)],
+        [(datetime(2017, 3, 31),), (datetime(2017, 4, 15),)],
     ),
     # --- DOUBLEMETAPHONE / DOUBLEMETAPHONEEQUALS: Basic Usage -----------------------------------
     _page(
@@ -141,6 +142,21 @@ EXAMPLES: list[Example] = [
         "DOUBLEMETAPHONEEQUALS Function",
         _literal("doublemetaphoneequals('My String', 'my string')", True),
     ),
+    # --- IF Function: Basic Usage ---------------------------------------------------------------
+    Example(
+        "IF Function",
+        "State string",
+        [("NY",), ("CA",), ("TX",)],
+        [
+            "derive type: single value: if(State == 'NY','New York, New York!','some other place')"
+            " as: 'x'",
+            "derive type: single value: if(State == 'NY',0.05,if(State=='CA',0.08,0)) as: 'tax'",
+        ],
+        ["x", "tax"],
+        [("New York, New York!", 0.05), ("some other place", 0.08), ("some other place", 0.0)],
+    ),
+    # --- DATE Function: "Returns the formatted date value: 2015-02-15."
+    _page("DATE Function", _literal("dateformat(date(2015,02,15),'yyyy-MM-dd')", "2015-02-15")),
     # --- EXAMPLE - Case Functions --------------------------------------------------------------
     Example(
         "EXAMPLE - Case Functions",

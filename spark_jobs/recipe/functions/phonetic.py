@@ -9,6 +9,9 @@ DoubleMetaphone package (Lawrence Philips' C++ code; full-length codes, as the r
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import pandas as pd
 from doublemetaphone import doublemetaphone
 from pyspark.sql import Column
@@ -27,15 +30,21 @@ def _encode(value: object) -> list[str] | None:
     return [primary, secondary]
 
 
-@F.pandas_udf("array<string>")  # type: ignore[call-overload]
-def _codes(values: pd.Series) -> pd.Series:
+def _encode_batch(values: pd.Series) -> pd.Series:
     """[primary, secondary] Double Metaphone codes of each text (null for a missing one)."""
     return values.map(_encode)
 
 
+@functools.cache
+def _codes_udf() -> Callable[[Column], Column]:
+    # made on first use, on the driver: a UDF built at import time would need a SparkContext in
+    # every Python worker that imports this module to unpickle _encode_batch
+    return F.pandas_udf(_encode_batch, "array<string>")  # type: ignore[call-overload]
+
+
 def codes(text: Column) -> Column:
     """The two codes of ``text`` as ``array<string>``; missing text gives null."""
-    return _codes(text.cast("string"))
+    return _codes_udf()(text.cast("string"))
 
 
 @function("DOUBLEMETAPHONE", example="DOUBLEMETAPHONE(s)")
