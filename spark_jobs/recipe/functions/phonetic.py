@@ -24,7 +24,8 @@ from spark_jobs.recipe.registry import function
 
 
 def _encode(value: object) -> list[str] | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    # a missing value (null or empty text) has no codes
+    if value is None or value == "" or (isinstance(value, float) and pd.isna(value)):
         return None
     primary, secondary = doublemetaphone(str(value))
     return [primary, secondary]
