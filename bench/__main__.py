@@ -17,10 +17,12 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
 from bench import REPO, scale
+from spark_jobs.session import find_jvm_extras
 
 BENCH_DIR = REPO / "bench"
 DEFAULT_OUTPUT = BENCH_DIR / "results.md"
@@ -101,10 +103,18 @@ def package_version(name: str) -> str:
         return "not installed"
 
 
-def delta_jar_version() -> str:
-    """The delta-spark jar `make jars` resolved (from the classpath file), else 'absent'."""
-    for path in sorted((REPO / ".jars").glob("spark-*.classpath")):
-        match = re.search(r"delta-spark_[\d.]+-([\w.]+)\.jar", path.read_text())
+def delta_jar_version(jars: Sequence[str] | None = None) -> str:
+    """The release of the delta-spark jar among ``jars``, else 'absent'.
+
+    By default the jars the session factory puts on the classpath of the Spark line that runs
+    (:func:`spark_jobs.session.find_jvm_extras`: ``.jars/spark-4.0.classpath`` under pyspark 4.0,
+    ``.jars/spark-3.5.classpath`` under 3.5, or ``$SPARK_JOBS_CLASSPATH``), so the label names the
+    jar the benchmarks ran with, not the first classpath file found.
+    """
+    if jars is None:
+        jars = find_jvm_extras()
+    for jar in jars:
+        match = re.fullmatch(r"delta-spark_[\d.]+-([\w.]+)\.jar", Path(jar).name)
         if match:
             return match.group(1)
     return "absent"

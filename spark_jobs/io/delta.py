@@ -36,7 +36,7 @@ from spark_jobs.session import DELTA_CONF, JVM_EXTRA_CLASSES, has_jvm_class, spa
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
-    from pyspark.sql.types import StructType
+    from pyspark.sql.types import DataType, StructType
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,12 @@ DELTA_RELEASES: dict[str, tuple[str, str]] = {
     "4.0": ("2.13", "4.0.1"),
     "3.5": ("2.12", "3.3.3"),
 }
-#: what Delta refuses in column names (without column mapping)
+#: what Delta refuses in column names without column mapping (Parquet's own restriction)
 INVALID_NAME_CHARACTERS = " ,;{}()\n\t="
+#: column mapping by name, and the legacy protocol versions it needs (reader 2, writer 5): what
+#: Delta documents for names with those characters ("Delta column mapping")
+COLUMN_MAPPING_MODE = "delta.columnMapping.mode"
+COLUMN_MAPPING_PROTOCOL = {"delta.minReaderVersion": 2, "delta.minWriterVersion": 5}
 #: how many recent commits are searched for the one this run wrote
 HISTORY_SEARCH_DEPTH = 200
 
@@ -149,15 +153,61 @@ def schema_problems(table: StructType, frame: StructType) -> list[str]:
     return problems
 
 
+def special_names(schema: StructType) -> list[str]:
+    """The column (and nested field) names Delta accepts only with column mapping."""
+    return [n for n in _all_names(schema) if any(c in INVALID_NAME_CHARACTERS for c in n)]
+
+
+def _all_names(dtype: DataType) -> list[str]:
+    from pyspark.sql.types import ArrayType, MapType, StructType
+
+    if isinstance(dtype, StructType):
+        out = []
+        for f in dtype.fields:
+            out += [f.name, *_all_names(f.dataType)]
+        return out
+    if isinstance(dtype, ArrayType):
+        return _all_names(dtype.elementType)
+    if isinstance(dtype, MapType):
+        return _all_names(dtype.keyType) + _all_names(dtype.valueType)
+    return []
+
+
+def needs_column_mapping(schema: StructType) -> bool:
+    return bool(special_names(schema))
+
+
+def column_mapping_properties(
+    protocol: tuple[int, int] | None = None,
+) -> dict[str, str]:
+    """The table properties that turn on column mapping by name.
+
+    ``protocol``: the table's current (minReaderVersion, minWriterVersion); only versions below
+    what column mapping needs are raised (Delta never lowers a protocol, and a table on table
+    features, writer version 7, gets the columnMapping feature from the mode alone).
+    """
+    properties = {COLUMN_MAPPING_MODE: "name"}
+    current = dict(zip(COLUMN_MAPPING_PROTOCOL, protocol or (0, 0), strict=True))
+    for key, needed in COLUMN_MAPPING_PROTOCOL.items():
+        if current[key] < needed:
+            properties[key] = str(needed)
+    return properties
+
+
+def table_detail(spark: SparkSession, path: str) -> tuple[tuple[int, int], dict[str, str]]:
+    """A Delta table's (minReaderVersion, minWriterVersion) and table properties."""
+    row = spark.sql(f"DESCRIBE DETAIL {sql_path(path)}").first()
+    assert row is not None
+    protocol = (int(row["minReaderVersion"]), int(row["minWriterVersion"]))
+    return protocol, dict(row["properties"] or {})
+
+
 def check_target(spark: SparkSession, df: DataFrame, path: str, action: str, index: int) -> None:
-    """Before anything is written: can ``action`` write ``df`` to ``path``? Raises OutputError."""
-    bad = [f.name for f in df.schema.fields if any(c in INVALID_NAME_CHARACTERS for c in f.name)]
-    if bad:
-        raise OutputError(
-            f"output {index} (delta to {path}): Delta column names cannot hold a space or any of "
-            f"{INVALID_NAME_CHARACTERS.strip()!r}: {', '.join(repr(n) for n in bad)}; rename "
-            "them in the recipe, or write another format"
-        )
+    """Before anything is written: can ``action`` write ``df`` to ``path``? Raises OutputError.
+
+    Column names with a space or any of ``,;{}()\\n\\t=`` are fine: the table gets column
+    mapping (see :func:`write`).
+    """
     fs = filesystem_for(path, spark)
     if action == "create" or not fs.exists(path):
         return
@@ -195,14 +245,34 @@ def commit_tag(job_group_id: int, index: int) -> str:
 
 
 def write(spark: SparkSession, df: DataFrame, path: str, action: str, *, tag: str) -> DeltaCommit:
-    """One Delta transaction: ``create`` (a new table), ``append`` or ``overwrite``."""
+    """One Delta transaction: ``create`` (a new table), ``append`` or ``overwrite``.
+
+    When a column name needs column mapping (:data:`INVALID_NAME_CHARACTERS`), a new table is
+    created with it (``delta.columnMapping.mode=name``, protocol reader 2 / writer 5), and an
+    overwrite of a table without it is a ``CREATE OR REPLACE`` that turns it on, still one new
+    version (the old ones stay readable). Tables with plain names are left as they are.
+    """
     require_delta(spark)
     previous = None if action == "create" else current_version(spark, path)
+    mapping = needs_column_mapping(df.schema)
+    if mapping and action == "overwrite" and previous is not None:
+        protocol, properties = table_detail(spark, path)
+        if properties.get(COLUMN_MAPPING_MODE, "none") == "none":
+            _replace_with_column_mapping(df, path, tag, protocol)
+            return _commit(spark, path, tag, previous)
     mode = {"create": "errorifexists", "append": "append", "overwrite": "overwrite"}[action]
     writer = df.write.format("delta").mode(mode).option("userMetadata", tag)
     if action == "overwrite":
         writer = writer.option("overwriteSchema", "true")
+    if mapping and previous is None:  # a new table (an existing one has it: same names)
+        for key, value in column_mapping_properties().items():
+            writer = writer.option(key, value)
     writer.save(path)
+    return _commit(spark, path, tag, previous)
+
+
+def _commit(spark: SparkSession, path: str, tag: str, previous: int | None) -> DeltaCommit:
+    """The commit this run just wrote to ``path`` (found by its tag)."""
     version = find_version(spark, path, tag)
     return DeltaCommit(
         path=path,
@@ -210,6 +280,17 @@ def write(spark: SparkSession, df: DataFrame, path: str, action: str, *, tag: st
         previous_version=previous,
         files=added_files(filesystem_for(path, spark), path, version),
     )
+
+
+def _replace_with_column_mapping(
+    df: DataFrame, path: str, tag: str, protocol: tuple[int, int]
+) -> None:
+    """Overwrite a table without column mapping by rows that need it: one new version
+    (``CREATE OR REPLACE TABLE ... AS SELECT``) that also turns column mapping on."""
+    writer = df.writeTo(sql_path(path)).using("delta").option("userMetadata", tag)
+    for key, value in column_mapping_properties(protocol).items():
+        writer = writer.tableProperty(key, value)
+    writer.createOrReplace()
 
 
 def find_version(spark: SparkSession, path: str, tag: str) -> int:
@@ -286,13 +367,16 @@ def undo(spark: SparkSession, commit: DeltaCommit) -> None:
 __all__ = [
     "DeltaCommit",
     "check_target",
+    "column_mapping_properties",
     "commit_tag",
     "delta_coordinate",
     "delta_library_version",
     "delta_support_problem",
     "failure_summary",
+    "needs_column_mapping",
     "require_delta",
     "schema_problems",
+    "special_names",
     "undo",
     "write",
 ]

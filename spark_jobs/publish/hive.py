@@ -17,6 +17,8 @@ see whole or not at all, and the version it replaced stays readable by time trav
 ``createAndLoad`` is ``CREATE TABLE ... USING DELTA AS SELECT``, ``truncateAndLoad`` of a Delta
 table ``INSERT OVERWRITE``, ``dropAndLoad`` of delta results ``CREATE OR REPLACE TABLE ... USING
 DELTA AS SELECT`` (when the old table is not a Delta table, it is staged and swapped as above).
+Column names Parquet refuses (a space or any of ``,;{}()\\n\\t=``) make a Delta table with column
+mapping by name (``TBLPROPERTIES``, protocol reader 2 / writer 5); plain names leave it out.
 """
 
 from __future__ import annotations
@@ -32,8 +34,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, get_args
 from pyspark.sql.types import ArrayType, DataType, MapType, StructType
 
 from spark_jobs.errors import JobError, Problem, PublishError, SparkJobsError
-from spark_jobs.io.delta import INVALID_NAME_CHARACTERS as DELTA_INVALID_NAME_CHARACTERS
-from spark_jobs.io.delta import require_delta
+from spark_jobs.io.delta import (
+    column_mapping_properties,
+    needs_column_mapping,
+    require_delta,
+)
 from spark_jobs.publish.actions import (
     EXISTING_TABLE_ACTIONS,
     NEW_TABLE_ACTIONS,
@@ -172,17 +177,12 @@ def column_problems(schema: StructType, input_format: str) -> list[str]:
             hive_type(f.dataType)
         except UnsupportedHiveType as exc:
             problems.append(f"column {f.name} has type {exc}, which Hive tables cannot hold")
-        if "," in f.name:
+        # a Delta table's schema lives in its _delta_log, not in the metastore's columns
+        if "," in f.name and input_format != "delta":
             problems.append(
-                f"column {f.name!r}: the Hive metastore cannot store a column name with a comma"
+                f"column {f.name!r}: the Hive metastore cannot store a column name with a comma "
+                "(a Delta table can: publish the delta results)"
             )
-    if input_format == "delta":
-        for f in schema.fields:
-            if any(c in DELTA_INVALID_NAME_CHARACTERS for c in f.name):
-                problems.append(
-                    f"column {f.name!r}: a Delta table's column names cannot hold any of "
-                    f"{DELTA_INVALID_NAME_CHARACTERS!r}; publish the pqt results instead"
-                )
     if input_format == "avro":
         for name in _nested_names(schema):
             if not _AVRO_NAME.match(name):
@@ -218,6 +218,8 @@ class _Plan:
     target_exists: bool = False
     target_is_delta: bool = False
     delta_version: int | None = None
+    #: TBLPROPERTIES of a Delta table this publish creates or replaces (column mapping)
+    delta_properties: dict[str, str] = field(default_factory=dict)
     statements: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -301,6 +303,19 @@ class HivePublisher:
             self._plan = _Plan(final=final, columns=columns, select=[c.name for c in columns])
         else:
             self._plan = self._existing_table_plan(columns)
+        creates = self.action not in EXISTING_TABLE_ACTIONS  # makes or replaces a table
+        if creates and self.body.inputFormat == "delta" and needs_column_mapping(schema):
+            self._plan.delta_properties = self._column_mapping(self._plan)
+
+    def _column_mapping(self, plan: _Plan) -> dict[str, str]:
+        """The TBLPROPERTIES turning on column mapping for a Delta table made or replaced with
+        these results (only what the target's protocol lacks, when it is a Delta table)."""
+        if not plan.target_is_delta:
+            return column_mapping_properties()
+        detail = self.spark.sql(f"DESCRIBE DETAIL {plan.final.quoted(HIVE)}").first()
+        assert detail is not None
+        protocol = (int(detail["minReaderVersion"]), int(detail["minWriterVersion"]))
+        return column_mapping_properties(protocol)
 
     def _new_table_name(self) -> TableName:
         at = self.hooks.now()
@@ -392,7 +407,9 @@ class HivePublisher:
             if self.action == "create":
                 self._sql(
                     "create_table",
-                    create_table_sql(plan.final, plan.columns, self.body.inputFormat),
+                    create_table_sql(
+                        plan.final, plan.columns, self.body.inputFormat, plan.delta_properties
+                    ),
                 )
                 rows = 0
             elif self.action == "load":
@@ -466,7 +483,9 @@ class HivePublisher:
             statement = insert_overwrite_sql(target, self.view, plan.select)
         else:
             replace = self.action == "dropAndLoad"
-            statement = create_delta_table_as_sql(target, self.view, plan.select, replace=replace)
+            statement = create_delta_table_as_sql(
+                target, self.view, plan.select, replace=replace, properties=plan.delta_properties
+            )
         try:
             self._sql("load_table", statement)
         except BaseException:
@@ -498,7 +517,9 @@ class HivePublisher:
         if self.action == "truncateAndLoad":
             create = create_table_like_sql(staging, plan.final)
         else:
-            create = create_table_sql(staging, plan.columns, self.body.inputFormat)
+            create = create_table_sql(
+                staging, plan.columns, self.body.inputFormat, plan.delta_properties
+            )
         try:
             self._sql("create_staging", create)
             self._sql("load_staging", insert_sql(staging, self.view, plan.select))

@@ -11,7 +11,7 @@ the table's ``_delta_log`` the schema and versions); they need the delta-spark j
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from pyspark.sql.types import (
     ArrayType,
@@ -84,25 +84,56 @@ def columns_of(schema: StructType) -> list[Column]:
     return [Column(f.name, hive_type(f.dataType)) for f in schema.fields]
 
 
-def create_table_sql(table: TableName, columns: Sequence[Column], input_format: str) -> str:
-    """``CREATE TABLE `db`.`t` (`a` BIGINT, ...) STORED AS PARQUET`` (``USING DELTA`` for delta)."""
+def tblproperties_sql(properties: Mapping[str, str] | None) -> str:
+    """`` TBLPROPERTIES ('k'='v', ...)`` (with its leading space), or nothing."""
+    if not properties:
+        return ""
+    pairs = ", ".join(f"{_string(k)}={_string(v)}" for k, v in properties.items())
+    return f" TBLPROPERTIES ({pairs})"
+
+
+def _string(value: str) -> str:
+    """A SQL string literal (backslashes and quotes escaped)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def create_table_sql(
+    table: TableName,
+    columns: Sequence[Column],
+    input_format: str,
+    properties: Mapping[str, str] | None = None,
+) -> str:
+    """``CREATE TABLE `db`.`t` (`a` BIGINT, ...) STORED AS PARQUET`` (``USING DELTA`` for delta,
+    with ``properties`` as its TBLPROPERTIES: column mapping)."""
     definitions = ", ".join(f"{HIVE.quote(c.name)} {c.type}" for c in columns)
     if input_format in USING:
-        return f"CREATE TABLE {table.quoted(HIVE)} ({definitions}) USING {USING[input_format]}"
+        return (
+            f"CREATE TABLE {table.quoted(HIVE)} ({definitions}) USING {USING[input_format]}"
+            + tblproperties_sql(properties)
+        )
     return f"CREATE TABLE {table.quoted(HIVE)} ({definitions}) STORED AS {STORED_AS[input_format]}"
 
 
 def create_delta_table_as_sql(
-    table: TableName, view: str, columns: Sequence[str], *, replace: bool = False
+    table: TableName,
+    view: str,
+    columns: Sequence[str],
+    *,
+    replace: bool = False,
+    properties: Mapping[str, str] | None = None,
 ) -> str:
     """A Delta table holding the rows of ``view``, in one Delta transaction.
 
     ``replace``: ``CREATE OR REPLACE TABLE``, which writes a new version of an existing Delta
     table (its old versions stay readable by time travel) or creates the table.
+    ``properties``: its TBLPROPERTIES (column mapping, for names Parquet refuses).
     """
     verb = "CREATE OR REPLACE TABLE" if replace else "CREATE TABLE"
     select = ", ".join(HIVE.quote(c) for c in columns)
-    return f"{verb} {table.quoted(HIVE)} USING DELTA AS SELECT {select} FROM {HIVE.quote(view)}"
+    return (
+        f"{verb} {table.quoted(HIVE)} USING DELTA{tblproperties_sql(properties)} "
+        f"AS SELECT {select} FROM {HIVE.quote(view)}"
+    )
 
 
 def insert_overwrite_sql(table: TableName, view: str, columns: Sequence[str]) -> str:

@@ -54,3 +54,24 @@ def test_variant_functions_work_on_spark_4_and_name_the_missing_feature_on_35(
         return
     got = df.select(try_variant_get(try_parse_json(F.col("s")), "$", "array<string>")).first()
     assert got is not None and got[0] == ["a", "b"]
+
+
+def test_the_bench_header_names_the_delta_jar_of_the_running_spark_line() -> None:
+    """bench/results.md labels the Delta jar the session factory loads for this Spark line
+    (4.0.1 under pyspark 4.0, 3.3.3 under 3.5), not the first classpath file it finds."""
+    from bench.__main__ import delta_jar_version
+    from spark_jobs.io.delta import DELTA_RELEASES
+    from spark_jobs.session import spark_line
+
+    assert delta_jar_version() == DELTA_RELEASES[spark_line()][1]
+    m2 = "/r/.jars/m2/io/delta"
+    assert (
+        delta_jar_version(
+            [f"{m2}/delta-storage/3.3.3/delta-storage-3.3.3.jar", "/j/delta-spark_2.12-3.3.3.jar"]
+        )
+        == "3.3.3"
+    )
+    assert delta_jar_version([f"{m2}/delta-spark_2.13/4.0.1/delta-spark_2.13-4.0.1.jar"]) == "4.0.1"
+    assert delta_jar_version(["/j/spark-avro_2.13-4.0.1.jar", "/j/delta-storage-4.0.1.jar"]) == (
+        "absent"
+    )

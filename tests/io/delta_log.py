@@ -41,20 +41,55 @@ def live_files(table: Path, version: int | None = None) -> list[Path]:
 
 
 def rows(table: Path, version: int | None = None) -> list[dict[str, Any]]:
-    """Every row of the table at ``version``, as dicts, sorted by the first column."""
+    """Every row of the table at ``version``, as dicts, sorted by the first column.
+
+    With column mapping the Parquet columns carry physical names (``col-<uuid>``): they are
+    renamed to the logical ones by the schema's ``delta.columnMapping.physicalName``."""
+    logical = {
+        f["metadata"].get("delta.columnMapping.physicalName", f["name"]): f["name"]
+        for f in schema_fields(table, version)
+    }
     out: list[dict[str, Any]] = []
     for path in live_files(table, version):
-        out += pq.read_table(path).to_pylist()
+        out += [
+            {logical.get(k, k): v for k, v in row.items()}
+            for row in pq.read_table(path).to_pylist()
+        ]
     return sorted(out, key=lambda r: tuple(str(v) for v in r.values()))
+
+
+def metadata(table: Path, version: int | None = None) -> dict[str, Any]:
+    """The table's metaData action in force at ``version``."""
+    last = commits(table)[-1] if version is None else version
+    found: dict[str, Any] | None = None
+    for v in range(last + 1):
+        for action in actions(table, v):
+            if "metaData" in action:
+                found = action["metaData"]
+    assert found is not None
+    return found
+
+
+def protocol(table: Path, version: int | None = None) -> tuple[int, int]:
+    """The (minReaderVersion, minWriterVersion) in force at ``version``."""
+    last = commits(table)[-1] if version is None else version
+    found: tuple[int, int] | None = None
+    for v in range(last + 1):
+        for action in actions(table, v):
+            if "protocol" in action:
+                found = (
+                    action["protocol"]["minReaderVersion"],
+                    action["protocol"]["minWriterVersion"],
+                )
+    assert found is not None
+    return found
+
+
+def schema_fields(table: Path, version: int | None = None) -> list[dict[str, Any]]:
+    fields: list[dict[str, Any]] = json.loads(metadata(table, version)["schemaString"])["fields"]
+    return fields
 
 
 def schema_names(table: Path, version: int | None = None) -> list[str]:
     """The column names of the table's metaData action in force at ``version``."""
-    last = commits(table)[-1] if version is None else version
-    schema: str | None = None
-    for v in range(last + 1):
-        for action in actions(table, v):
-            if "metaData" in action:
-                schema = action["metaData"]["schemaString"]
-    assert schema is not None
-    return [f["name"] for f in json.loads(schema)["fields"]]
+    return [f["name"] for f in schema_fields(table, version)]

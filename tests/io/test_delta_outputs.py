@@ -195,14 +195,130 @@ def test_append_refuses_a_path_that_is_not_a_delta_table_and_a_different_schema(
         committer.stage(other, WriteSetting(path=str(table), action="append", format="delta"), 1)
     assert "column id is string in the results, bigint in the table" in str(caught.value)
     assert "column extra (int) is not in the table" in str(caught.value)
+    # names that need column mapping are not in a table without it
     spaced = spark.createDataFrame([(1,)], "`order id` BIGINT")
-    with pytest.raises(OutputError, match=r"Delta column names cannot hold .*'order id'"):
-        committer.stage(
-            spaced, WriteSetting(path=str(tmp_path / "new"), action="create", format="delta"), 2
-        )
+    with pytest.raises(OutputError, match=r"column order id \(bigint\) is not in the table"):
+        committer.stage(spaced, WriteSetting(path=str(table), action="append", format="delta"), 2)
     committer.abort()
     assert delta_log.commits(table) == [0]
-    assert not (tmp_path / "new").exists()
+
+
+# --- column names Parquet refuses: column mapping --------------------------------------------
+
+SPECIAL = "`order id` BIGINT, `a,b` STRING, `x;y` DOUBLE"
+SPECIAL_NAMES = ["order id", "a,b", "x;y"]
+MAPPING = "delta.columnMapping.mode"
+
+
+def named(rows: list[tuple[Any, ...]], names: list[str]) -> list[dict[str, Any]]:
+    return sorted(
+        (dict(zip(names, r, strict=True)) for r in rows),
+        key=lambda r: tuple(str(v) for v in r.values()),
+    )
+
+
+def test_plain_names_keep_the_default_protocol_and_no_column_mapping(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    target = tmp_path / "plain"
+    write(spark, frame(spark, ROWS_A), target, "create", 901)
+    write(spark, frame(spark, ROWS_B), target, "overwrite", 902)
+    assert delta_log.protocol(target) == (1, 2)
+    assert MAPPING not in delta_log.metadata(target)["configuration"]
+
+
+def test_special_names_create_append_and_overwrite_with_column_mapping(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    target = tmp_path / "special"
+    created = write(spark, frame(spark, ROWS_A, SPECIAL), target, "create", 911)
+    appended = write(spark, frame(spark, ROWS_B, SPECIAL), target, "append", 912)
+    other = "`new col` BIGINT, `p(q)=r` STRING, `t\tu{v}` BOOLEAN"
+    other_rows = [(5, "five", True), (6, None, False)]
+    replaced = write(spark, frame(spark, other_rows, other), target, "overwrite", 913)
+
+    assert (created.delta_version, appended.delta_version, replaced.delta_version) == (0, 1, 2)
+    # what Delta documents for such names: mapping by name, reader 2 / writer 5
+    assert delta_log.protocol(target) == (2, 5)
+    assert delta_log.metadata(target)["configuration"][MAPPING] == "name"
+    assert delta_log.schema_names(target, 0) == SPECIAL_NAMES
+    # the data files hold physical names; both readers give the logical ones
+    assert named(ROWS_A, SPECIAL_NAMES) == delta_log.rows(target, 0) == spark_rows(spark, target, 0)
+    both = named(ROWS_A + ROWS_B, SPECIAL_NAMES)
+    assert both == delta_log.rows(target, 1) == spark_rows(spark, target, 1)
+    latest = named(other_rows, ["new col", "p(q)=r", "t\tu{v}"])
+    assert latest == delta_log.rows(target) == spark_rows(spark, target)
+    assert delta_log.commit_info(target, 2)["operationParameters"]["mode"] == "Overwrite"
+    assert sorted(f.path for f in replaced.files) == sorted(
+        p.as_uri() for p in delta_log.live_files(target, 2)
+    )
+
+
+def test_overwriting_a_plain_table_with_special_names_turns_mapping_on_in_one_version(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    target = tmp_path / "plain_then_special"
+    write(spark, frame(spark, ROWS_A), target, "create", 921)
+    replaced = write(spark, frame(spark, ROWS_B, SPECIAL), target, "overwrite", 922)
+
+    assert replaced.delta_version == 1 and delta_log.commits(target) == [0, 1]
+    assert delta_log.protocol(target, 0) == (1, 2) and delta_log.protocol(target) == (2, 5)
+    assert delta_log.metadata(target)["configuration"][MAPPING] == "name"
+    assert named(ROWS_B, SPECIAL_NAMES) == delta_log.rows(target) == spark_rows(spark, target)
+    # time travel to the plain version still works
+    assert delta_log.rows(target, 0) == as_dicts(ROWS_A) == spark_rows(spark, target, 0)
+    assert delta_log.commit_info(target, 1)["userMetadata"].startswith(
+        "spark_jobs jobGroup=922 output=0 "
+    )
+    # appending to a missing path creates the table with mapping too
+    fresh = tmp_path / "fresh"
+    first = write(spark, frame(spark, ROWS_A, SPECIAL), fresh, "append", 923)
+    assert first.delta_version == 0 and delta_log.protocol(fresh) == (2, 5)
+    assert spark_rows(spark, fresh) == named(ROWS_A, SPECIAL_NAMES)
+
+
+def test_undoing_the_overwrite_that_turned_mapping_on_restores_the_plain_table(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    """What the committer does when a later output fails: RESTORE to the version before."""
+    target = tmp_path / "undo"
+    write(spark, frame(spark, ROWS_A), target, "create", 941)
+    commit = delta.write(spark, frame(spark, ROWS_B, SPECIAL), str(target), "overwrite", tag="t")
+    assert (commit.version, commit.previous_version) == (1, 0)
+
+    delta.undo(spark, commit)
+
+    assert delta_log.commit_info(target, 2)["operation"] == "RESTORE"
+    assert delta_log.rows(target) == as_dicts(ROWS_A) == spark_rows(spark, target)
+    assert delta_log.schema_names(target) == ["id", "name", "amount"]
+
+
+def test_nested_field_names_need_column_mapping_too(spark: SparkSession, tmp_path: Path) -> None:
+    schema = "id BIGINT, info STRUCT<`first name`: STRING, `a=b`: INT>"
+    df = spark.createDataFrame([(1, ("ann", 2)), (2, None)], schema)
+    assert delta.special_names(df.schema) == ["first name", "a=b"]
+    target = tmp_path / "nested"
+    write(spark, df, target, "create", 931)
+    assert delta_log.protocol(target) == (2, 5)
+    back = spark.read.format("delta").load(str(target)).orderBy("id").collect()
+    assert [r.asDict(recursive=True) for r in back] == [
+        {"id": 1, "info": {"first name": "ann", "a=b": 2}},
+        {"id": 2, "info": None},
+    ]
+
+
+def test_column_mapping_properties_only_raise_the_protocol() -> None:
+    assert delta.column_mapping_properties() == {
+        MAPPING: "name",
+        "delta.minReaderVersion": "2",
+        "delta.minWriterVersion": "5",
+    }
+    assert delta.column_mapping_properties((1, 2)) == delta.column_mapping_properties()
+    assert delta.column_mapping_properties((3, 7)) == {MAPPING: "name"}
+    assert delta.column_mapping_properties((2, 4)) == {
+        MAPPING: "name",
+        "delta.minWriterVersion": "5",
+    }
 
 
 # --- the jar -------------------------------------------------------------------------------------

@@ -145,6 +145,9 @@ def test_create_and_create_and_load_make_delta_tables(
     assert [h.operation for h in history(spark, name)] == ["CREATE TABLE AS SELECT"]
     assert job["rowCount"] == 3 and job["details"]["deltaVersion"] == 0
     assert job["details"]["storageFormat"] == "DELTA"
+    # plain names: no column mapping, the default protocol
+    assert "TBLPROPERTIES" not in " ".join(job["details"]["sql"])
+    assert "delta.columnMapping.mode" not in table_properties(spark, name)
     assert leftovers(spark) == []
 
 
@@ -296,3 +299,155 @@ def test_the_version_the_job_wrote_is_published_not_a_later_one(
     assert done.code == 0, done.stderr
     assert spark.table(f"default.{table_name}").count() == 3
     assert_same_rows(spark.table(f"default.{table_name}"), results(spark, delta_group))
+
+
+# --- column names Parquet refuses: Delta tables with column mapping ------------------------------
+
+SPECIAL_DDL = "`order id` BIGINT, `a,b` STRING, `x;y` DOUBLE"
+SPECIAL_ROWS = [(1, "west", 10.5), (2, "east, north", None), (3, None, -1.0)]
+MAPPING_PROPERTIES = (
+    "TBLPROPERTIES ('delta.columnMapping.mode'='name', 'delta.minReaderVersion'='2', "
+    "'delta.minWriterVersion'='5')"
+)
+
+
+def test_delta_sql_carries_column_mapping_properties_when_given() -> None:
+    table = TableName("default", "orders")
+    properties = {"delta.columnMapping.mode": "name", "delta.minReaderVersion": "2"}
+    assert create_delta_table_as_sql(table, "v", ["a,b"], properties=properties) == (
+        "CREATE TABLE `default`.`orders` USING DELTA TBLPROPERTIES "
+        "('delta.columnMapping.mode'='name', 'delta.minReaderVersion'='2') "
+        "AS SELECT `a,b` FROM `v`"
+    )
+    assert create_table_sql(table, [Column("x;y", "INT")], "delta", {"k'": "v\\"}) == (
+        "CREATE TABLE `default`.`orders` (`x;y` INT) USING DELTA TBLPROPERTIES ('k\\''='v\\\\')"
+    )
+
+
+@pytest.fixture(scope="module")
+def special_group(spark: SparkSession, publish_home: Path) -> JobGroup:
+    """A completed job group whose Delta output has the column names `order id`, `a,b`, `x;y`."""
+    source = publish_home / "special.parquet"
+    spark.createDataFrame(SPECIAL_ROWS, SPECIAL_DDL).coalesce(1).write.parquet(str(source))
+    output = publish_home / "special_out" / "orders_delta"
+    code, group_id, err = run_job_group(
+        spark,
+        source,
+        publish_home / "special_job",
+        publish_home / "store",
+        [{"path": str(output), "action": "create", "format": "delta"}],
+    )
+    assert code == 0, err
+    return JobGroup(group_id, publish_home / "store", {"delta": output})
+
+
+def table_properties(spark: SparkSession, table: str) -> dict[str, str]:
+    row = spark.sql(f"DESCRIBE DETAIL default.`{table}`").first()
+    assert row is not None
+    return {
+        **dict(row["properties"] or {}),
+        "reader": str(row["minReaderVersion"]),
+        "writer": str(row["minWriterVersion"]),
+    }
+
+
+def assert_special_rows(spark: SparkSession, table: str) -> None:
+    actual = spark.table(f"default.`{table}`")
+    assert actual.columns == ["order id", "a,b", "x;y"]
+    expected = spark.createDataFrame(SPECIAL_ROWS, SPECIAL_DDL)
+    assert_same_rows(actual, expected)
+
+
+def test_special_names_create_and_create_and_load_use_column_mapping(
+    spark: SparkSession, special_group: JobGroup, connections_file: Path, table_name: str
+) -> None:
+    hooks = PublishHooks(now=lambda: FIXED)
+    for action in ("create", "createAndLoad"):
+        done = publish(
+            spark,
+            special_group,
+            connections_file,
+            {"table": table_name, "action": action, "inputFormat": "delta"},
+            hooks,
+        )
+        assert done.code == 0, done.stderr
+        assert MAPPING_PROPERTIES in last_publish(special_group)["details"]["sql"][0]
+    empty, loaded = f"{table_name}_20240501_101500", f"{table_name}_20240501_101500_2"
+    assert spark.table(f"default.{empty}").columns == ["order id", "a,b", "x;y"]
+    assert spark.table(f"default.{empty}").count() == 0
+    assert_special_rows(spark, loaded)
+    properties = table_properties(spark, loaded)
+    assert properties["delta.columnMapping.mode"] == "name"
+    assert (properties["reader"], properties["writer"]) == ("2", "5")
+    assert [h.operation for h in history(spark, loaded)] == ["CREATE TABLE AS SELECT"]
+    assert last_publish(special_group)["rowCount"] == 3
+    assert leftovers(spark) == []
+
+
+def test_special_names_drop_and_load_replace_a_plain_delta_table_in_one_version(
+    spark: SparkSession, special_group: JobGroup, connections_file: Path, table_name: str
+) -> None:
+    make_delta_table(spark, table_name, columns="legacy INT")
+    assert table_properties(spark, table_name)["writer"] == "2"  # a plain table, as made
+
+    done = publish(
+        spark,
+        special_group,
+        connections_file,
+        {"table": table_name, "action": "dropAndLoad", "inputFormat": "delta"},
+    )
+
+    assert done.code == 0, done.stderr
+    assert_special_rows(spark, table_name)
+    versions = history(spark, table_name)
+    assert [h.version for h in versions] == [0, 1, 2]
+    assert versions[-1].operation == "CREATE OR REPLACE TABLE AS SELECT"
+    assert table_properties(spark, table_name)["delta.columnMapping.mode"] == "name"
+    # time travel to the plain version
+    old = spark.sql(f"SELECT * FROM default.{table_name} VERSION AS OF 1")
+    assert old.columns == ["legacy"] and [r.legacy for r in old.collect()] == [99]
+    assert last_publish(special_group)["details"]["deltaVersion"] == 2
+
+
+def test_special_names_drop_and_load_replace_a_parquet_table_by_a_mapped_delta_one(
+    spark: SparkSession, special_group: JobGroup, connections_file: Path, table_name: str
+) -> None:
+    spark.sql(f"CREATE TABLE default.{table_name} (legacy INT) STORED AS PARQUET")
+
+    done = publish(
+        spark,
+        special_group,
+        connections_file,
+        {"table": table_name, "action": "dropAndLoad", "inputFormat": "delta"},
+    )
+
+    assert done.code == 0, done.stderr
+    assert_special_rows(spark, table_name)
+    assert describe(spark, table_name)["Provider"] == "delta"
+    assert table_properties(spark, table_name)["delta.columnMapping.mode"] == "name"
+    assert leftovers(spark) == []
+
+
+def test_special_names_load_and_truncate_and_load_a_mapped_delta_table(
+    spark: SparkSession, special_group: JobGroup, connections_file: Path, table_name: str
+) -> None:
+    spark.sql(f"CREATE TABLE default.{table_name} ({SPECIAL_DDL}) USING DELTA {MAPPING_PROPERTIES}")
+    spark.sql(f"INSERT INTO default.{table_name} VALUES (99, 'old', 0.5)")
+
+    for action in ("load", "truncateAndLoad"):
+        done = publish(
+            spark,
+            special_group,
+            connections_file,
+            {"table": table_name, "action": action, "inputFormat": "delta"},
+        )
+        assert done.code == 0, done.stderr
+
+    assert_special_rows(spark, table_name)
+    versions = history(spark, table_name)
+    assert [h.version for h in versions] == [0, 1, 2, 3]
+    assert versions[-1].operationParameters["mode"] == "Overwrite"
+    assert spark.sql(f"SELECT * FROM default.{table_name} VERSION AS OF 2").count() == 4
+    old = spark.sql(f"SELECT * FROM default.{table_name} VERSION AS OF 1").collect()
+    assert [r.asDict() for r in old] == [{"order id": 99, "a,b": "old", "x;y": 0.5}]
+    assert last_publish(special_group)["details"]["deltaVersion"] == 3
