@@ -263,6 +263,19 @@ EXAMPLES: list[Example] = [
         ["status", "orig_productName", "c"],
         [("passed", "widget", 5.0), ("passed", "gadget", 13.0)],
     ),
+    # "Window function example: derive type: multiple col: avgRolling value: ROLLINGAVERAGE(...)"
+    # (one row per saleDate, so each average is the row's own value)
+    Example(
+        "Derive Transform",
+        "saleDate string, POS_Sales string",
+        [("2020-01-01", "10"), ("2020-01-02", "20")],
+        [
+            "derive type: multiple col: avgRolling value: ROLLINGAVERAGE(POS_Sales, 7, 0) "
+            "group: saleDate order: saleDate"
+        ],
+        ["saleDate", "avgRolling"],
+        [("2020-01-01", 10.0), ("2020-01-02", 20.0)],
+    ),
     # --- Set Transform: Basic Usage -------------------------------------------------------------
     Example(
         "Set Transform",

@@ -60,11 +60,26 @@ def replace_column(
     return df.select(*[new if c == name else quoted(c) for c in df.columns])
 
 
-@transform("derive", required=("value",), optional=("type", "as", "group", "order"))
+def _derived_name(ctx: StepContext) -> str:
+    """``as: 'name'``; else ``col: name`` (the reference's own window example writes
+    ``derive type: multiple col: avgRolling value: ...``); else column1, column2, ..."""
+    if ctx.has("as"):
+        return ctx.new_name("as")
+    if ctx.has("col"):
+        node = ctx.node("col")
+        if isinstance(node, ast.ColumnRef) and not node.is_metadata:
+            return node.name
+        if isinstance(node, ast.StringLit) and node.value:
+            return node.value
+        raise ctx.error("col: names the new column", node)
+    return _unused_name(ctx.df)
+
+
+@transform("derive", required=("value",), optional=("type", "as", "col", "group", "order"))
 def derive(ctx: StepContext) -> DataFrame:
     window_for(ctx, whole_dataset=True)
     node = ctx.node("value")
-    name = ctx.new_name("as") if ctx.has("as") else _unused_name(ctx.df)
+    name = _derived_name(ctx)
     value = ctx.compile(node)
     referenced = ctx.referenced_columns(node)
     anchor = referenced[-1] if referenced else None
