@@ -271,8 +271,17 @@ class Arg:
 
     @property
     def columns(self) -> list[Column]:
-        """A ``[a, b]`` list, a range or a single value, as raw columns."""
-        if isinstance(self.node, ast.ArrayLit | ast.ColumnRange | ast.Star):
+        """A ``[a, b]`` list, a range or a single value, as raw columns; literals in the list
+        are values (the reference's ``merge(['Hello,','World'],' ')``)."""
+        if isinstance(self.node, ast.ArrayLit):
+            out: list[Column] = []
+            for item in self.node.items:
+                if isinstance(item, ast.LITERALS):
+                    out.append(F.lit(self.ctx.literal_of(item)))
+                else:
+                    out.extend(quoted(n) for n in self.ctx.names_of([item]))
+            return out
+        if isinstance(self.node, ast.ColumnRange | ast.Star):
             return [quoted(n) for n in self.ctx.names_of([self.node])]
         return [self.raw]
 
@@ -305,6 +314,15 @@ class CallContext:
         return self.ctx.error(f"{self.call.name.upper()}: {reason}", arg.node if arg else self.call)
 
 
+def integer_modulo(a: Column, b: Column) -> Column:
+    """``a % b`` / MOD: the remainder of whole numbers only, as the reference's "EXAMPLE -
+    Rounding Functions" shows (``X % 2`` is missing for 1.5, 0 for 4); missing for a zero divisor.
+    The sign follows the dividend."""
+    da, db = a.cast("double"), b.cast("double")
+    whole = (da == F.floor(da)) & (db == F.floor(db)) & (db != 0)
+    return F.when(whole, a.cast("long") % b.cast("long"))
+
+
 _COMPARE = {
     "==": lambda a, b: a == b,
     "=": lambda a, b: a == b,
@@ -318,7 +336,7 @@ _COMPARE = {
     "-": lambda a, b: a - b,
     "*": lambda a, b: a * b,
     "/": lambda a, b: a / b,
-    "%": lambda a, b: a % b,
+    "%": lambda a, b: integer_modulo(a, b),
     "&&": lambda a, b: a & b,
     "||": lambda a, b: a | b,
 }
@@ -354,8 +372,8 @@ class ExprCompiler:
             spec = FUNCTIONS[node.name.upper()]
             if spec.kind == "aggregate" and not ctx.allow_aggregate:
                 raise ctx.error(
-                    f"{spec.name} is an aggregate function: use it with group: (derive, set) "
-                    "or in the aggregate transform",
+                    f"{spec.name} is an aggregate function: use it in derive or set (over all rows, "
+                    "or per group:) or in the aggregate transform",
                     node,
                 )
             if spec.kind == "window" and not ctx.allow_window:

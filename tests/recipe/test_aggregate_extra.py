@@ -122,7 +122,7 @@ def test_kthlargest_reference_example(spark: SparkSession) -> None:
         ("aggregate value: UNIQUE(who, 1001) group: g", "between 1 and 1000"),
         ("aggregate value: LIST(who, 1.5) group: g", "whole number"),
         ("aggregate value: SUMIF(v) group: g", "SUMIF"),
-        ("derive value: MODE(v) as: 'm'", "aggregate function"),
+        ("keep row: MODE(v) > 1", "aggregate function"),
     ],
 )
 def test_aggregate_extra_bad_arguments(scores: DataFrame, step: str, message: str) -> None:

@@ -4,7 +4,9 @@ unicode, long strings); compile-time errors that name the step."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -259,7 +261,7 @@ def test_string_functions(spark: SparkSession) -> None:
         "HelloWorld",
         "  Hello World  ",
     )
-    assert got[1] == (None, None, 0, "", "", "", -1, "|", False, False, "00000", "", None, None)
+    assert got[1] == (None, None, 0, "", "", "", None, "|", False, False, "00000", "", None, None)
     assert got[2][0] == "ÉCOLE ünï" and got[2][1] == "école ünï" and got[2][2] == 10_000
     assert got[2][-1] == "École Ünï"
 
@@ -379,7 +381,7 @@ def test_metadata_columns(spark: SparkSession) -> None:
         ),
         (["settype col: id type: Intger"], "unknown type 'Intger'", 1, 23, "Integer"),
         (["derive value: ISVALID(id, 'Intger')"], "unknown data type 'Intger'", 1, 27, "Integer"),
-        (["derive value: SUM(quantity)"], "SUM is an aggregate function", 1, 15, None),
+        (["keep row: SUM(quantity) > 1"], "SUM is an aggregate function", 1, 11, None),
         (["derive value: ROWNUMBER() group: region"], "needs an order", 1, 15, None),
         (["derive value: `{digit}`"], "a pattern is not a value here", 1, 15, None),
     ],
@@ -401,6 +403,17 @@ def test_compile_errors_name_the_step(
     assert err.dataset == "test"
     if suggestion:
         assert suggestion in err.suggestions
+
+
+#: the functions docs/wrangle.md lists under "Python UDFs": the only ones whose plans run Python
+PYTHON_UDF_FUNCTIONS = {"DOUBLEMETAPHONE", "DOUBLEMETAPHONEEQUALS"}
+
+
+def _documented_python_udfs() -> set[str]:
+    """The function names (`NAME(...)`) in docs/wrangle.md's "## Python UDFs" section."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "wrangle.md").read_text()
+    section = text.split("\n## Python UDFs\n", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"`([A-Z][A-Z0-9]+)\(", section))
 
 
 LOGICAL_ARGS = {"AND", "OR", "XOR", "NOT", "IF"}
@@ -454,6 +467,14 @@ def test_no_python_udf_in_function_library(spark: SparkSession) -> None:
         # (tests/cluster/test_spark_lines.py checks it); every other function must compile
         needs_4 = {n for n, spec in FUNCTIONS.items() if spec.family == "nested"}
         steps = [s for s in steps if s.rsplit("'f_", 1)[1].rstrip("'") not in needs_4]
+    # the listed exceptions: each runs as one vectorized (Arrow) Python UDF, never row by row
+    assert _documented_python_udfs() == PYTHON_UDF_FUNCTIONS
+    udf_steps = [s for s in steps if s.rsplit("'f_", 1)[1].rstrip("'") in PYTHON_UDF_FUNCTIONS]
+    assert len(udf_steps) == len(PYTHON_UDF_FUNCTIONS)
+    for step in udf_steps:
+        plan = run(df, [step])._jdf.queryExecution().executedPlan().toString()
+        assert "ArrowEvalPython" in plan and "BatchEvalPython" not in plan, step
+    steps = [s for s in steps if s not in udf_steps]
     # recipes of 15 steps: each step re-analyses the plan so far, one long recipe costs n^2
     for i in range(0, len(steps), 15):
         chunk = steps[i : i + 15]

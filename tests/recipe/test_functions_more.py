@@ -430,8 +430,8 @@ def test_more_strings(spark: SparkSession) -> None:
             "le": "STRINGLESSTHANEQUAL(s, 'abcabc')",
         },
     )
-    assert got["rf"] == [4, -1, -1, None, -1]
-    assert got["rf_case"][0] == 4 and got["rf_start"][0] == 1 and got["rf_none"][0] == -1
+    assert got["rf"] == [4, None, None, None, None]
+    assert got["rf_case"][0] == 4 and got["rf_start"][0] == 1 and got["rf_none"][0] is None
     assert got["b64"][0] == "YWJjYWJj" and got["b64"][2] == ""
     assert got["round"] == ["abcabc", "Crème Brûlée à Straße", "", None, "ÆØÅ łódź"]
     assert got["ascii"] == ["abcabc", "Creme Brulee a Strasse", "", None, "AEOA lodz"]
@@ -548,7 +548,7 @@ def test_correl_covar(spark: SparkSession) -> None:
         ("derive value: ROLLINGMAX(a, 'x') order: a as: 'x'", "rows before / after"),
         ("derive value: ROLLINGKTHLARGEST(a, 0) order: a as: 'x'", "k must be"),
         ("derive value: ROLLINGMAX(a) as: 'x'", "needs an order"),
-        ("derive value: CORREL(a, a) as: 'x'", "aggregate function"),
+        ("keep row: CORREL(a, a) > 0", "aggregate function"),
         ("derive value: SIN(a, a) as: 'x'", "SIN"),
         ("derive value: IPTOINT() as: 'x'", "IPTOINT"),
         ("derive value: HOSTT(a) as: 'x'", "HOST"),

@@ -294,8 +294,12 @@ def weekdayname(ctx: CallContext, args: list[Arg]) -> Column:
 
 @function("WEEKNUM")
 def weeknum(ctx: CallContext, args: list[Arg]) -> Column:
-    """The ISO-8601 week of the year (weeks start on Monday; week 1 holds January 4)."""
-    return F.weekofyear(timestamp(ctx, args[0])).cast("long")
+    """The week of the year as the reference defines it: "The output of this function increments
+    on Sunday. Week 1 of the year is the week that contains January 1." (not ISO-8601)."""
+    t = timestamp(ctx, args[0])
+    jan1 = F.trunc(t, "year")
+    # dayofweek: 1 Sunday ... 7 Saturday; days before Jan 1 in its week shift the count
+    return (F.floor((F.dayofyear(t) - 2 + F.dayofweek(jan1)) / 7) + 1).cast("long")
 
 
 # --- arithmetic -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from functools import reduce
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from spark_jobs.recipe import ast
 from spark_jobs.recipe.compiler import Arg, CallContext
 from spark_jobs.recipe.registry import function
 
@@ -81,4 +82,12 @@ def in_(ctx: CallContext, args: list[Arg]) -> Column:
 
 @function("COALESCE", arity=(1, None))
 def coalesce(ctx: CallContext, args: list[Arg]) -> Column:
-    return F.coalesce(*[a.value for a in args])
+    """COALESCE([a, b, c]) (the reference's form: one list of columns) or COALESCE(a, b, c): the
+    first value that is not missing."""
+    values: list[Column] = []
+    for arg in args:
+        if isinstance(arg.node, ast.ArrayLit):
+            values.extend(arg.ctx.compile(item) for item in arg.node.items)
+        else:
+            values.append(arg.value)
+    return F.coalesce(*values)

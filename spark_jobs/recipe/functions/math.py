@@ -5,7 +5,7 @@ from __future__ import annotations
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
-from spark_jobs.recipe.compiler import Arg, CallContext
+from spark_jobs.recipe.compiler import Arg, CallContext, integer_modulo
 from spark_jobs.recipe.registry import function
 
 
@@ -17,9 +17,26 @@ def _num(arg: Arg) -> Column:
 
 @function("ROUND", arity=(1, 2))
 def round_(ctx: CallContext, args: list[Arg]) -> Column:
-    """Half away from zero, like the platform (Spark's round, not bround)."""
+    """Halves round up, toward +infinity, as the reference's "EXAMPLE - Rounding Functions"
+    shows (ROUND(-2.5) is -2, ROUND(2.5) is 3): floor(x * 10^d + 0.5) / 10^d, computed on the
+    value's exact decimal form (no binary fraction error: ROUND(1.005, 2) is 1.01). Without
+    digits the result is an Integer."""
     digits = int(args[1].literal) if len(args) > 1 else 0
-    return F.round(_num(args[0]), digits)
+    value = _num(args[0])
+    if digits > 17:  # finer than a double's precision: nothing to round
+        return value.cast("double")
+    exact = value.cast("decimal(38,18)")
+    half = F.lit(0.5).cast("decimal(1,1)")
+    step = F.lit(10 ** abs(digits)).cast(f"decimal({abs(digits) + 1},0)")
+    if digits >= 0:
+        halfup = F.floor(exact * step + half) / step
+    else:
+        halfup = F.floor(exact / step + half) * step
+    # from 10^19 on a double has no fraction left to round (and its decimal form overflows)
+    big = F.abs(value.cast("double")) >= F.lit(1e19)
+    if digits <= 0:
+        return F.when(big, F.round(value, digits)).otherwise(halfup).cast("long")
+    return F.when(big, value.cast("double")).otherwise(halfup.cast("double"))
 
 
 @function("FLOOR")
@@ -71,8 +88,7 @@ def log(ctx: CallContext, args: list[Arg]) -> Column:
 
 @function("MOD", arity=2)
 def mod(ctx: CallContext, args: list[Arg]) -> Column:
-    divisor = _num(args[1])
-    return F.when(divisor != 0, _num(args[0]) % divisor)
+    return integer_modulo(_num(args[0]), _num(args[1]))
 
 
 @function("DIVIDE", arity=2)

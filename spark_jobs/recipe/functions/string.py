@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from spark_jobs.recipe import ast
 from spark_jobs.recipe.compiler import Arg, CallContext
 from spark_jobs.recipe.registry import function
 
@@ -74,13 +75,15 @@ def substring(ctx: CallContext, args: list[Arg]) -> Column:
 
 @function("FIND", arity=(2, 4))
 def find(ctx: CallContext, args: list[Arg]) -> Column:
-    """FIND(text, search, [ignoreCase], [start]): 0-based index of the first match, -1 when absent."""
+    """FIND(text, search, [ignoreCase], [start]): 0-based index of the first match; missing when
+    absent (the reference: "If no match is found, the function returns a null value")."""
     text = _text(args[0])
     needle = _text(args[1])
     if len(args) > 2 and args[2].is_literal and args[2].literal is True:
         text, needle = F.lower(text), F.lower(needle)
     start = _int(ctx, args[3]) if len(args) > 3 else F.lit(0)
-    return (F.call_function("locate", needle, text, start + 1) - 1).cast("long")
+    found = F.call_function("locate", needle, text, start + 1)
+    return F.when(found > 0, found - 1).cast("long")
 
 
 @function("STARTSWITH", arity=(2, 3))
@@ -133,12 +136,21 @@ def substitute(ctx: CallContext, args: list[Arg]) -> Column:
     return F.regexp_replace(_text(args[0]), args[1].regex, str(replacement))
 
 
-@function("PAD", arity=(3, 4))
+@function("PAD", arity=(2, 4))
 def pad(ctx: CallContext, args: list[Arg]) -> Column:
-    """PAD(text, length, 'char', ['left'|'right'])."""
-    side = str(args[3].literal).lower() if len(args) > 3 else "left"
+    """PAD(text, length, ['char'], [left|right]): the reference writes the side as a bare word
+    (``pad(Whse_Nbr, 6, '0', left)``) and the fill defaults to a space."""
+    side = "left"
+    if len(args) > 3:
+        node = args[3].node
+        if isinstance(node, ast.ColumnRef) and not node.is_metadata:
+            side = node.name.lower()
+        else:
+            side = str(args[3].literal).lower()
+        if side not in ("left", "right"):
+            raise ctx.error("the side is left or right", args[3])
     length = _int(ctx, args[1])
-    fill = _text(args[2])
+    fill = _text(args[2]) if len(args) > 2 else F.lit(" ")
     # by name: F.lpad/F.rpad take a column length only from Spark 4 on
     fn = "lpad" if side == "left" else "rpad"
     text = _text(args[0])

@@ -28,7 +28,7 @@ def _ignore_case(ctx: CallContext, args: list[Arg], index: int) -> bool:
 @function("RIGHTFIND", arity=(2, 4), example="RIGHTFIND(s, 'a', true, 0)")
 def rightfind(ctx: CallContext, args: list[Arg]) -> Column:
     """RIGHTFIND(text, search, [ignoreCase], [start]): 0-based index of the last match that
-    starts at or after ``start`` counted from the end (0: the whole text); -1 when absent."""
+    starts at or after ``start`` counted from the end (0: the whole text); missing when absent, as the reference says."""
     text, needle = _text(args[0]), _text(args[1])
     if _ignore_case(ctx, args, 2):
         text, needle = F.lower(text), F.lower(needle)
@@ -37,7 +37,7 @@ def rightfind(ctx: CallContext, args: list[Arg]) -> Column:
     head = F.reverse(text).substr(start + 1, F.lit(2**31 - 1))
     found = F.call_function("locate", F.reverse(needle), head)
     index = F.char_length(text) - start - found - F.char_length(needle) + 1
-    result = F.when(found > 0, index).otherwise(F.lit(-1)).cast("long")
+    result = F.when(found > 0, index).cast("long")
     return F.when(text.isNotNull() & needle.isNotNull(), result)
 
 

@@ -20,11 +20,17 @@ def _unused_name(df: DataFrame, base: str = "column") -> str:
     return f"{base}{n}"
 
 
-def window_for(ctx: StepContext) -> None:
-    """Enable aggregate / window functions when the step has ``group:`` and / or ``order:``."""
+def window_for(ctx: StepContext, whole_dataset: bool = False) -> None:
+    """Enable aggregate / window functions when the step has ``group:`` and / or ``order:``.
+
+    With ``whole_dataset`` (derive, set) an aggregate without ``group:`` is computed over all
+    rows, as the reference's Set Transform says of ``IF ($col == 0, AVERAGE($col), $col)``."""
     group = [quoted(c) for c in ctx.column_names("group")] if ctx.has("group") else []
     order = sort_columns(ctx, "order") if ctx.has("order") else []
     if not group and not order:
+        if whole_dataset:
+            ctx.window_unordered = Window.partitionBy()
+            ctx.allow_aggregate = True
         return
     spec = Window.partitionBy(*group) if group else Window.partitionBy()
     ctx.window_spec = spec.orderBy(*order) if order else spec
@@ -54,11 +60,26 @@ def replace_column(
     return df.select(*[new if c == name else quoted(c) for c in df.columns])
 
 
-@transform("derive", required=("value",), optional=("type", "as", "group", "order"))
+def _derived_name(ctx: StepContext) -> str:
+    """``as: 'name'``; else ``col: name`` (the reference's own window example writes
+    ``derive type: multiple col: avgRolling value: ...``); else column1, column2, ..."""
+    if ctx.has("as"):
+        return ctx.new_name("as")
+    if ctx.has("col"):
+        node = ctx.node("col")
+        if isinstance(node, ast.ColumnRef) and not node.is_metadata:
+            return node.name
+        if isinstance(node, ast.StringLit) and node.value:
+            return node.value
+        raise ctx.error("col: names the new column", node)
+    return _unused_name(ctx.df)
+
+
+@transform("derive", required=("value",), optional=("type", "as", "col", "group", "order"))
 def derive(ctx: StepContext) -> DataFrame:
-    window_for(ctx)
+    window_for(ctx, whole_dataset=True)
     node = ctx.node("value")
-    name = ctx.new_name("as") if ctx.has("as") else _unused_name(ctx.df)
+    name = _derived_name(ctx)
     value = ctx.compile(node)
     referenced = ctx.referenced_columns(node)
     anchor = referenced[-1] if referenced else None
@@ -70,7 +91,7 @@ def derive(ctx: StepContext) -> DataFrame:
 
 @transform("set", required=("col", "value"), optional=("row", "group", "order"))
 def set_(ctx: StepContext) -> DataFrame:
-    window_for(ctx)
+    window_for(ctx, whole_dataset=True)
     names = ctx.column_names("col")
     condition = ctx.expr("row") if ctx.has("row") else None
     values: dict[str, Column] = {}

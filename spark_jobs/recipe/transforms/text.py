@@ -30,12 +30,37 @@ def _replacement(ctx: StepContext, literal_on: bool) -> str:
     return text
 
 
+def _replace_at(ctx: StepContext) -> DataFrame:
+    """``replace col: text at: 2,6 with: 'x'``: characters 2 (0-based) up to 6 (exclusive) become
+    the replacement; a value shorter than 6 keeps its head and gets the replacement inserted."""
+    bounds = ctx.values("at")
+    if len(bounds) != 2 or not all(isinstance(b, ast.NumberLit) for b in bounds):
+        raise ctx.error("at: takes two character positions, start,end", ctx.step.param("at"))
+    start, end = (int(ctx.literal_of(b)) for b in bounds)
+    if start < 0 or end < start:
+        raise ctx.error("at: start,end are positions with start <= end", ctx.step.param("at"))
+    value = ctx.literal("with", "")
+    replacement = F.lit("" if value is None else str(value))
+    df = ctx.df
+    for name in ctx.column_names("col"):
+        text = _text(name)
+        head = text.substr(F.lit(1), F.lit(start))
+        tail = text.substr(F.lit(end + 1), F.lit(2**31 - 1))
+        new = F.when(text.isNotNull(), F.concat(head, replacement, tail))
+        df = replace_column(df, name, new, ctx.fields[name].metadata)
+    return df
+
+
 @transform(
     "replace",
-    required=("col", "on"),
-    optional=("with", "global", "type", "ignorecase", "after", "before"),
+    required=("col",),
+    optional=("on", "at", "with", "global", "type", "ignorecase", "after", "before"),
 )
 def replace(ctx: StepContext) -> DataFrame:
+    if ctx.has("at"):
+        return _replace_at(ctx)
+    if not ctx.has("on"):
+        raise ctx.error("replace needs on: (a string, `pattern` or /regex/) or at: start,end")
     node = ctx.node("on")
     regex = regex_of(ctx, node)
     if ctx.flag("ignorecase", False):
