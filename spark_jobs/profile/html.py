@@ -195,6 +195,12 @@ def render_html(profile: dict[str, Any], *, title: str = "Profile") -> str:
         f"<span>{_fmt(profile['columnCount'])} columns</span>"
         f"<span>{profile['sparkJobs']} Spark jobs, {profile['durationMs'] / 1000:.1f} s</span>"
     )
+    sample = profile.get("sample") or {}
+    if sample.get("fraction", 1.0) < 1.0:
+        summary += (
+            f"<span>histograms, top values and quartiles from a sample of "
+            f"{_fmt(sample['rows'])} rows ({sample['fraction']:.2%})</span>"
+        )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>

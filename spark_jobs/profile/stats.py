@@ -40,6 +40,7 @@ from spark_jobs.recipe.types import (
     WrangleType,
     classify,
     column_type,
+    parsed_value,
     typed_value,
 )
 
@@ -173,29 +174,36 @@ P1 = "__profile_"
 
 @dataclass(frozen=True)
 class FirstPass:
-    """Pass 1 as expressions: ``helpers`` computed once per row, ``aggregates`` over them.
+    """Pass 1 as expressions: per-row ``stages`` (projections), then ``aggregates`` over them.
 
-    Why split: the class and the typed value of a column feed several aggregates; computed in a
-    projection below the aggregation, each is evaluated once per value (an aggregate list alone
-    re-evaluates them per aggregate). The same two lists serve a plain aggregation
-    (:meth:`aggregate`) and observed metrics that ride along the job's writes
+    Why staged: the parse of a typed value, the class that depends on it and the values the
+    aggregates read are each computed once per value in its own projection (Spark does not share
+    a subexpression between a ``CASE WHEN`` branch and another column, so a single projection
+    parsed each date two or three times). The same stages and aggregates serve a plain
+    aggregation (:meth:`aggregate`) and observed metrics that ride along the job's writes
     (:meth:`observe`), so a profiled job needs no extra pass for the counts and moments.
     """
 
     columns: tuple[_Col, ...]
-    helpers: tuple[Column, ...]
+    stages: tuple[tuple[Column, ...], ...]
     aggregates: tuple[Column, ...]
+
+    def _with_stages(self, df: DataFrame) -> DataFrame:
+        for stage in self.stages:
+            if stage:
+                df = df.select("*", *stage)
+        return df
 
     def observe(self, df: DataFrame, observation: Any) -> DataFrame:
         """``df`` with pass 1 observed into ``observation`` (same columns and metadata as df)."""
         keep = [F.col("`" + c.replace("`", "``") + "`") for c in df.columns]
-        return df.select(*keep, *self.helpers).observe(observation, *self.aggregates).select(*keep)
+        return self._with_stages(df).observe(observation, *self.aggregates).select(*keep)
 
     def aggregate(self, df: DataFrame) -> dict[str, Any]:
         """Pass 1 as its own Spark job (when nothing observed it)."""
         if not self.columns:
             return {}
-        return df.select(*self.helpers).agg(*self.aggregates).collect()[0].asDict()
+        return self._with_stages(df).agg(*self.aggregates).collect()[0].asDict()
 
     def read(self, values: dict[str, Any]) -> dict[int, dict[str, Any]]:
         """The aggregated values by column index (the keys :func:`_column_json` reads)."""
@@ -210,6 +218,10 @@ class FirstPass:
         return out
 
 
+def _finite(x: Column) -> Column:
+    return ~F.isnan(x) & (F.abs(x) != F.lit(float("inf")))
+
+
 def first_pass(
     df: DataFrame, settings: ProfileSettings | None = None, columns: Sequence[str] | None = None
 ) -> FirstPass:
@@ -222,15 +234,25 @@ def first_pass(
         # indexes count the profiled columns only (hidden columns of df are not profiled)
         every = [replace(by_name[name], index=j) for j, name in enumerate(columns)]
     cols = tuple(every)
-    helpers: list[Column] = []
+    parses: list[Column] = []
+    classes: list[Column] = []
+    values: list[Column] = []
     aggregates: list[Column] = [F.count(F.lit(1)).alias(f"{P1}rows")]
     for col in cols:
-        i = col.index
-        name = f"{P1}{i}_"
+        name = f"{P1}{col.index}_"
+        dtype = col.field.dataType
+        native = isinstance(
+            dtype, T.NumericType | T.TimestampType | T.DateType | T.TimestampNTZType
+        )
+        parse = None if native else parsed_value(col.ref, col.wtype)
+        parsed = None
+        if parse is not None:
+            parses.append(parse.alias(f"{name}p"))
+            parsed = F.col(f"{name}p")
+        classes.append(classify(col.ref, col.wtype, parsed).alias(f"{name}c"))
         c = F.col(f"{name}c")
-        helpers.append(_class(col).alias(f"{name}c"))
-        hashable = col.ref if _atomic(col.field.dataType) else _text(col)
-        helpers.append(F.when(_present(col), F.xxhash64(hashable)).alias(f"{name}h"))
+        hashable = col.ref if _atomic(dtype) else _text(col)
+        values.append(F.when(c != MISSING, F.xxhash64(hashable)).alias(f"{name}h"))
         out = [
             ("valid", F.count_if(c == VALID)),
             ("mismatched", F.count_if(c == MISMATCHED)),
@@ -238,7 +260,8 @@ def first_pass(
             ("distinct", F.approx_count_distinct(F.col(f"{name}h"), settings.distinct_rsd)),
         ]
         if col.kind == "number":
-            helpers.append(_number(col).alias(f"{name}x"))
+            number = col.ref.cast("double") if native or parsed is None else parsed.cast("double")
+            values.append(F.when((c == VALID) & _finite(number), number).alias(f"{name}x"))
             x = F.col(f"{name}x")
             out += [
                 ("numbers", F.count(x)),
@@ -248,15 +271,23 @@ def first_pass(
                 ("stddev", F.stddev_samp(x)),
             ]
         elif col.kind == "datetime":
-            helpers.append(F.unix_micros(_timestamp(col)).alias(f"{name}t"))
+            if isinstance(dtype, T.TimestampType):
+                ts = col.ref
+            elif native or parsed is None:
+                ts = col.ref.cast("timestamp")
+            elif col.type_name == "Date":
+                ts = F.to_date(parsed).cast("timestamp")
+            else:
+                ts = parsed.cast("timestamp")
+            values.append(F.unix_micros(F.when(c == VALID, ts)).alias(f"{name}t"))
             t = F.col(f"{name}t")
             out += [("timestamps", F.count(t)), ("tmin", F.min(t)), ("tmax", F.max(t))]
         else:
-            helpers.append(F.when(c != MISSING, F.length(_text(col))).alias(f"{name}l"))
+            values.append(F.when(c != MISSING, F.length(_text(col))).alias(f"{name}l"))
             length = F.col(f"{name}l")
             out += [("lmin", F.min(length)), ("lmax", F.max(length))]
         aggregates += [agg.alias(f"{name}{stat}") for stat, agg in out]
-    return FirstPass(cols, tuple(helpers), tuple(aggregates))
+    return FirstPass(cols, (tuple(parses), tuple(classes), tuple(values)), tuple(aggregates))
 
 
 # --- pass 2 -------------------------------------------------------------------------------------

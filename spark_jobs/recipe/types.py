@@ -333,28 +333,53 @@ def parse_datetime(text: Column, formats: Sequence[str] = ()) -> Column:
     return attempts[0] if len(attempts) == 1 else F.coalesce(*attempts)
 
 
-def is_valid(column: Column, wtype: WrangleType) -> Column:
-    """True when the (non-missing) value is a valid value of ``wtype``; null for a null value."""
+def parsed_value(column: Column, wtype: WrangleType) -> Column | None:
+    """The parse that deciding validity needs (Integer, Decimal, Datetime, Date), else None.
+
+    Callers that classify many values and also need the typed value (the profile) compute this
+    once, in a projection, and pass it to :func:`is_valid` / :func:`classify`: Spark does not
+    share a subexpression between a ``CASE WHEN`` branch and another column, so without that the
+    parse ran two or three times per value.
+    """
+    name = wtype.name
+    text = as_text(column)
+    if name == "Integer":
+        return try_cast(text, "bigint")
+    if name == "Decimal":
+        return try_cast(text, "double")
+    if name in ("Datetime", "Date"):
+        return parse_datetime(text, wtype.formats)
+    return None
+
+
+def is_valid(column: Column, wtype: WrangleType, parsed: Column | None = None) -> Column:
+    """True when the (non-missing) value is a valid value of ``wtype``; null for a null value.
+
+    ``parsed``: the value's :func:`parsed_value`, when the caller has it already.
+    """
     text = as_text(column)
     name = wtype.name
     if name == "String":
         return text.isNotNull()
-    if name == "Integer":
-        return text.rlike(PATTERNS["Integer"]) & try_cast(text, "bigint").isNotNull()
-    if name == "Decimal":
-        return text.rlike(PATTERNS["Decimal"]) & try_cast(text, "double").isNotNull()
-    if name in ("Datetime", "Date"):
-        return parse_datetime(text, wtype.formats).isNotNull()
+    if name in ("Integer", "Decimal", "Datetime", "Date"):
+        value = parsed if parsed is not None else parsed_value(column, wtype)
+        assert value is not None
+        if name in ("Integer", "Decimal"):
+            return text.rlike(PATTERNS[name]) & value.isNotNull()
+        return value.isNotNull()
     if name == "Credit Card":
         return F.regexp_replace(text, r"[ -]", "").rlike(PATTERNS[name])
     return text.rlike(PATTERNS[name])
 
 
-def classify(column: Column, wtype: WrangleType) -> Column:
-    """``VALID`` (0), ``MISMATCHED`` (1) or ``MISSING`` (2) for each value, as an integer column."""
+def classify(column: Column, wtype: WrangleType, parsed: Column | None = None) -> Column:
+    """``VALID`` (0), ``MISMATCHED`` (1) or ``MISSING`` (2) for each value, as an integer column.
+
+    ``parsed``: the value's :func:`parsed_value`, when the caller has it already.
+    """
     return (
         F.when(is_missing(column), F.lit(MISSING))
-        .when(is_valid(column, wtype), F.lit(VALID))
+        .when(is_valid(column, wtype, parsed), F.lit(VALID))
         .otherwise(F.lit(MISMATCHED))
         .cast("int")
     )

@@ -82,6 +82,9 @@ def test_profile_job_writes_json_and_html_next_to_the_result(
     assert (amount["valid"], amount["mismatched"], amount["missing"]) == (10, 1, 1)
     assert amount["number"]["min"] == 1.0 and amount["number"]["max"] == 10.5
     assert job["details"]["sparkJobs"] == profile["sparkJobs"] >= 2
+    # pass 1 was observed while the output was written: the profile read the data once
+    assert profile["firstPass"] == "observed" and profile["passes"] == 1
+    assert profile["sample"] == {"rows": 12, "fraction": 1.0, "seed": profile["sample"]["seed"]}
     assert "<svg" in (folder / "profile.html").read_text()
 
 

@@ -269,3 +269,40 @@ def test_dates_of_a_date_column_use_the_session_time_zone(spark: SparkSession) -
         "month",
     )
     assert sum(b["count"] for b in d["histogram"]) == 2 and len(d["histogram"]) == 40
+
+
+def test_sampled_pass_2_and_exact_pass_1(spark: SparkSession) -> None:
+    """Above sample_rows, pass 2 reads a sample; the counts and moments stay over every row."""
+    rows = mixed_rows(2000, seed=11)
+    settings = ProfileSettings(sample_rows=300)
+    df = typed_frame(spark, rows)
+    profile = profile_dataframe(df, settings)
+    again = profile_dataframe(df, settings)
+    pdf = pandas_frame(rows)
+    sample = profile["sample"]
+    assert sample["fraction"] == pytest.approx(300 / 2000)
+    assert 150 <= sample["rows"] <= 500  # Bernoulli: 300 expected
+    assert profile["rowCount"] == 2000
+    for col in profile["columns"]:
+        wtype = TYPES[col["name"]]
+        classes = classify_series(pdf[col["name"]], wtype)
+        assert (col["valid"], col["mismatched"], col["missing"]) == (
+            int((classes == 0).sum()),
+            int((classes == 1).sum()),
+            int((classes == 2).sum()),
+        )
+        if wtype in ("Integer", "Decimal"):
+            valid = pdf[col["name"]][classes == 0].astype(float)
+            n = col["number"]
+            assert n["count"] == len(valid)
+            assert close(n["min"], valid.min()) and close(n["max"], valid.max())
+            assert close(n["mean"], valid.mean()) and close(n["stddev"], valid.std())
+            in_sample = sum(b["count"] for b in n["histogram"])
+            assert 0 < in_sample < len(valid)
+            assert n["min"] <= n["q1"] <= n["median"] <= n["q3"] <= n["max"]
+        elif wtype == "String" and col["string"]["topValues"]:
+            full = pdf[col["name"]][classes != 2].astype(str).value_counts()
+            for top in col["string"]["topValues"]:
+                assert 0 < top["count"] <= full[top["value"]]
+    # a fixed seed: the same sample, the same profile
+    assert again["columns"] == profile["columns"] and again["sample"] == sample
