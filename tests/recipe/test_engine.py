@@ -482,3 +482,30 @@ def test_no_python_udf_in_function_library(spark: SparkSession) -> None:
         assert len(out.columns) == 7 + len(chunk)
         plan = out._jdf.queryExecution().executedPlan().toString()
         assert "BatchEvalPython" not in plan and "ArrowEvalPython" not in plan, chunk
+
+
+def test_round_halves_toward_plus_infinity_on_the_decimal_form(spark: SparkSession) -> None:
+    """Positive values take Spark's native HALF_UP round, negative ones the decimal path; both
+    round the value's decimal form (1.005 -> 1.01) and halves toward +infinity (-0.125 -> -0.12)."""
+    values = ["1.005", "2.675", "0.125", "-0.125", "-1.005", "-2.5", "2.5", "-0.4", "123.456"]
+    df = spark.createDataFrame([(v,) for v in values], "x string")
+    out = run(
+        df,
+        [
+            "settype col: x type: Decimal",
+            "derive value: ROUND(x, 2) as: 'r2'",
+            "derive value: ROUND(x) as: 'r0'",
+            "derive value: ROUND(x, -1) as: 'rm1'",
+        ],
+    )
+    assert rows(out.select("r2", "r0", "rm1")) == [
+        (1.01, 1, 0),
+        (2.68, 3, 0),
+        (0.13, 0, 0),
+        (-0.12, 0, 0),
+        (-1.0, -1, 0),
+        (-2.5, -2, 0),
+        (2.5, 3, 0),
+        (-0.4, 0, 0),
+        (123.46, 123, 120),
+    ]

@@ -34,9 +34,16 @@ def round_(ctx: CallContext, args: list[Arg]) -> Column:
         halfup = F.floor(exact / step + half) * step
     # from 10^19 on a double has no fraction left to round (and its decimal form overflows)
     big = F.abs(value.cast("double")) >= F.lit(1e19)
+    # for values >= 0 "halves toward +infinity" is Spark's HALF_UP round, on the same decimal
+    # form: the cheap native path (the decimal arithmetic is only needed below zero)
+    native = F.round(value, digits)
     if digits <= 0:
-        return F.when(big, F.round(value, digits)).otherwise(halfup).cast("long")
-    return F.when(big, value.cast("double")).otherwise(halfup.cast("double"))
+        return F.when(big, native).when(value >= 0, native).otherwise(halfup).cast("long")
+    return (
+        F.when(big, value.cast("double"))
+        .when(value >= 0, native.cast("double"))
+        .otherwise(halfup.cast("double"))
+    )
 
 
 @function("FLOOR")
