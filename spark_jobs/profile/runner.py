@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from pyspark.sql import Observation
+from pyspark.sql import functions as F
 
 from spark_jobs.io.fs import join
 from spark_jobs.profile.html import render_html
@@ -43,11 +44,13 @@ class ProfileJob:
         self.settings = settings or ProfileSettings()
         self._first: FirstPass | None = None
         self._observation: Observation | None = None
+        self._plain: DataFrame | None = None
 
     def attach(self, df: DataFrame, columns: Sequence[str]) -> DataFrame:
         """``df`` with pass 1 over ``columns`` observed (same columns as ``df``)."""
         self._first = first_pass(df, self.settings, columns)
         self._observation = Observation(f"profile_{uuid.uuid4().hex}")
+        self._plain = df
         return self._first.observe(df, self._observation)
 
     def observed(self, wait_seconds: float = OBSERVATION_WAIT_SECONDS) -> dict[str, Any] | None:
@@ -68,6 +71,10 @@ class ProfileJob:
         self, spark: SparkSession, df: DataFrame, result: JobGroupResult, store: JobStore
     ) -> dict[str, Any]:
         observed = self.observed()
+        if self._plain is not None:
+            # pass 2 reads the target without the observed pass 1 in its plan: otherwise the
+            # recompute for the sample would parse and classify every row again
+            df = self._plain.select(*[F.col("`" + c.replace("`", "``") + "`") for c in df.columns])
         return run_profile(
             spark,
             df,
