@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from pyspark.sql import Observation
-from pyspark.sql import functions as F
 
 from spark_jobs.io.fs import join
 from spark_jobs.profile.html import render_html
 from spark_jobs.profile.stats import FirstPass, ProfileSettings, first_pass, profile_dataframe
+from spark_jobs.recipe.compiler import quoted
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -74,7 +74,7 @@ class ProfileJob:
         if self._plain is not None:
             # pass 2 reads the target without the observed pass 1 in its plan: otherwise the
             # recompute for the sample would parse and classify every row again
-            df = self._plain.select(*[F.col("`" + c.replace("`", "``") + "`") for c in df.columns])
+            df = self._plain.select(*[quoted(c) for c in df.columns])
         return run_profile(
             spark,
             df,

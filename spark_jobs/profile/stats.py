@@ -33,6 +33,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from spark_jobs.recipe.compiler import quoted
 from spark_jobs.recipe.types import (
     MISMATCHED,
     MISSING,
@@ -108,7 +109,7 @@ class _Col:
 
     @property
     def ref(self) -> Column:
-        return F.col("`" + self.name.replace("`", "``") + "`")
+        return quoted(self.name)
 
 
 def _kind(name: str, data_type: T.DataType) -> str:
@@ -196,7 +197,7 @@ class FirstPass:
 
     def observe(self, df: DataFrame, observation: Any) -> DataFrame:
         """``df`` with pass 1 observed into ``observation`` (same columns and metadata as df)."""
-        keep = [F.col("`" + c.replace("`", "``") + "`") for c in df.columns]
+        keep = [quoted(c) for c in df.columns]
         return self._with_stages(df).observe(observation, *self.aggregates).select(*keep)
 
     def aggregate(self, df: DataFrame) -> dict[str, Any]:

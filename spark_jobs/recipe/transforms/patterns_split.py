@@ -38,6 +38,17 @@ def _first(value: Column, regex: str, group: int = 0) -> Column:
     return F.try_element_at(F.regexp_extract_all(value, F.lit(regex), F.lit(group)), F.lit(1))
 
 
+def _replace_with_parts(ctx: StepContext, source: str, parts: list[Column]) -> DataFrame:
+    """``source`` replaced, in place, by ``source1``, ``source2``, ... (the split transforms)."""
+    columns: list[Column] = []
+    for c in ctx.df.columns:
+        if c == source:
+            columns.extend(p.alias(f"{source}{i + 1}") for i, p in enumerate(parts))
+        else:
+            columns.append(quoted(c))
+    return ctx.df.select(*columns)
+
+
 @transform(
     "extractpatterns",
     required=("col", "type"),
@@ -173,13 +184,7 @@ def split_columns(ctx: StepContext, source: str, how: str) -> DataFrame:
         if limit < 1:
             raise ctx.error("limit: must be at least 1", ctx.step.param("limit"))
         parts = _by_positions(value, [every * (i + 1) for i in range(limit)])
-    columns: list[Column] = []
-    for c in ctx.df.columns:
-        if c == source:
-            columns.extend(p.alias(f"{source}{i + 1}") for i, p in enumerate(parts))
-        else:
-            columns.append(quoted(c))
-    return ctx.df.select(*columns)
+    return _replace_with_parts(ctx, source, parts)
 
 
 @transform(
@@ -233,10 +238,4 @@ def splitpatterns(ctx: StepContext) -> DataFrame:
         raise ctx.error("limit: must be at least 1", ctx.step.param("limit"))
     pieces = F.split(_text(source), regex, limit + 1)
     parts = [F.try_element_at(pieces, F.lit(i + 1)) for i in range(limit + 1)]
-    columns: list[Column] = []
-    for c in ctx.df.columns:
-        if c == source:
-            columns.extend(p.alias(f"{source}{i + 1}") for i, p in enumerate(parts))
-        else:
-            columns.append(quoted(c))
-    return ctx.df.select(*columns)
+    return _replace_with_parts(ctx, source, parts)
