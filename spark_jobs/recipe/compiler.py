@@ -314,12 +314,19 @@ class CallContext:
         return self.ctx.error(f"{self.call.name.upper()}: {reason}", arg.node if arg else self.call)
 
 
-def integer_modulo(a: Column, b: Column) -> Column:
+def integer_modulo(a: Column, b: Column, *, a_whole: bool = False, b_whole: bool = False) -> Column:
     """``a % b`` / MOD: the remainder of whole numbers only, as the reference's "EXAMPLE -
     Rounding Functions" shows (``X % 2`` is missing for 1.5, 0 for 4); missing for a zero divisor.
-    The sign follows the dividend."""
-    da, db = a.cast("double"), b.cast("double")
-    whole = (da == F.floor(da)) & (db == F.floor(db)) & (db != 0)
+    The sign follows the dividend. ``a_whole`` / ``b_whole`` say an operand is known to be whole
+    (an Integer column, an integer literal): its check is left out, so Spark evaluates it once."""
+    checks = []
+    for operand, known in ((a, a_whole), (b, b_whole)):
+        if not known:
+            as_double = operand.cast("double")
+            checks.append(as_double == F.floor(as_double))
+    whole = b.cast("double") != 0
+    for check in checks:
+        whole = check & whole
     return F.when(whole, a.cast("long") % b.cast("long"))
 
 
@@ -336,7 +343,6 @@ _COMPARE = {
     "-": lambda a, b: a - b,
     "*": lambda a, b: a * b,
     "/": lambda a, b: a / b,
-    "%": lambda a, b: integer_modulo(a, b),
     "&&": lambda a, b: a & b,
     "||": lambda a, b: a | b,
 }
@@ -345,6 +351,18 @@ _COMPARE = {
 class ExprCompiler:
     def __init__(self, ctx: StepContext) -> None:
         self.ctx = ctx
+
+    def statically_whole(self, node: ast.Expr) -> bool:
+        """Whether every value of ``node`` is a whole number or missing, known without the data:
+        an integer literal, or a column of type Integer (parsed to a Spark bigint)."""
+        if isinstance(node, ast.NumberLit):
+            return isinstance(node.value, int)
+        if isinstance(node, ast.ColumnRef):
+            field = self.ctx.fields[self.ctx.resolve_name(node)]
+            if isinstance(field.dataType, T.IntegralType):
+                return True
+            return isinstance(field.dataType, T.StringType) and column_type(field).name == "Integer"
+        return False
 
     def compile(self, node: ast.Expr) -> Column:
         ctx = self.ctx
@@ -364,6 +382,13 @@ class ExprCompiler:
             return column
         if isinstance(node, ast.BinaryOp):
             left, right = self.compile(node.left), self.compile(node.right)
+            if node.op == "%":
+                return integer_modulo(
+                    left,
+                    right,
+                    a_whole=self.statically_whole(node.left),
+                    b_whole=self.statically_whole(node.right),
+                )
             return _COMPARE[node.op](left, right)
         if isinstance(node, ast.UnaryOp):
             operand = self.compile(node.operand)

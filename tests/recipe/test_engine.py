@@ -484,6 +484,53 @@ def test_no_python_udf_in_function_library(spark: SparkSession) -> None:
         assert "BatchEvalPython" not in plan and "ArrowEvalPython" not in plan, chunk
 
 
+def test_round_beyond_the_fast_width_and_missing_values(spark: SparkSession) -> None:
+    """Values past 10^15 take the wider decimal form, past 10^19 the double itself; halves of
+    negative values still go toward +infinity at negative digits; missing stays missing."""
+    values = ["1234567890123456.5", "-12345678901234567", "3.0e19", "-25", "-35", None, "abc"]
+    df = spark.createDataFrame([(v,) for v in values], "x string")
+    out = run(
+        df,
+        [
+            "settype col: x type: Decimal",
+            "derive value: ROUND(x, 2) as: 'r2'",
+            "derive value: ROUND(x, -1) as: 'rm1'",
+            "derive value: ROUND(x, 16) as: 'r16'",
+        ],
+    )
+    got = rows(out.select("r2", "rm1", "r16"))
+    assert got[0] == (1234567890123456.5, 1234567890123460, 1234567890123456.5)
+    assert got[1] == (-12345678901234567.0, -12345678901234570, -12345678901234567.0)
+    assert got[2][0] == 3.0e19 and got[2][2] == 3.0e19
+    assert got[3] == (-25.0, -20, -25.0)
+    assert got[4] == (-35.0, -30, -35.0)
+    assert got[5] == (None, None, None)
+    assert got[6] == (None, None, None)
+
+
+def test_round_and_integer_modulo_evaluate_their_argument_once(spark: SparkSession) -> None:
+    """A filter pushed below ROUND repeats ROUND's expression for every row (Spark shares no
+    subexpression inside a filter), so ROUND names its argument once per decimal width, and
+    ``%`` on an Integer column checks nothing it already knows is whole."""
+    df = spark.createDataFrame([("3", "2.5"), ("7", "1.25")], "q string, p string")
+    out = run(
+        df,
+        [
+            "settype col: q type: Integer",
+            "settype col: p type: Decimal",
+            "derive value: ROUND(q * p, 1) as: 'total'",
+            "derive value: q % 2 as: 'odd'",
+            "keep row: total > 1",
+        ],
+    )
+    plan = out._jdf.queryExecution().optimizedPlan().toString()
+    condition = next(line for line in plan.splitlines() if "Filter" in line)
+    # the q * p product appears once for each of the two decimal widths tried in turn
+    assert condition.count("try_cast(p#") <= 2 + 1, condition
+    assert "FLOOR(cast(try_cast(q" not in plan, plan
+    assert rows(out.select("total", "odd")) == [(7.5, 1), (8.8, 1)]
+
+
 def test_round_halves_toward_plus_infinity_on_the_decimal_form(spark: SparkSession) -> None:
     """Positive values take Spark's native HALF_UP round, negative ones the decimal path; both
     round the value's decimal form (1.005 -> 1.01) and halves toward +infinity (-0.125 -> -0.12)."""

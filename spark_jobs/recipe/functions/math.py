@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from spark_jobs.compat import try_cast
 from spark_jobs.recipe.compiler import Arg, CallContext, integer_modulo
 from spark_jobs.recipe.registry import function
 
@@ -18,32 +21,29 @@ def _num(arg: Arg) -> Column:
 @function("ROUND", arity=(1, 2))
 def round_(ctx: CallContext, args: list[Arg]) -> Column:
     """Halves round up, toward +infinity, as the reference's "EXAMPLE - Rounding Functions"
-    shows (ROUND(-2.5) is -2, ROUND(2.5) is 3): floor(x * 10^d + 0.5) / 10^d, computed on the
-    value's exact decimal form (no binary fraction error: ROUND(1.005, 2) is 1.01). Without
-    digits the result is an Integer."""
+    shows (ROUND(-2.5) is -2, ROUND(2.5) is 3): floor(x + 0.5 * 10^-d) at d digits, computed on
+    the value's decimal form (no binary fraction error: ROUND(1.005, 2) is 1.01). Without digits
+    the result is an Integer.
+
+    The argument appears once in each of three decimal widths tried in turn (``coalesce`` only
+    evaluates the next one when the previous overflowed to null): Spark shares no subexpression
+    inside a filter, so a sign test or a range test beside the rounding would evaluate the
+    argument again for every row. Below 10^15 the value is read to 15 decimal places, whose
+    unscaled form fits a long for everyday magnitudes (the fast path); up to 10^19 to 18 places;
+    beyond, a double has no fraction left and Spark's round does."""
     digits = int(args[1].literal) if len(args) > 1 else 0
     value = _num(args[0])
     if digits > 17:  # finer than a double's precision: nothing to round
         return value.cast("double")
-    exact = value.cast("decimal(38,18)")
-    half = F.lit(0.5).cast("decimal(1,1)")
-    step = F.lit(10 ** abs(digits)).cast(f"decimal({abs(digits) + 1},0)")
-    if digits >= 0:
-        halfup = F.floor(exact * step + half) / step
-    else:
-        halfup = F.floor(exact / step + half) * step
-    # from 10^19 on a double has no fraction left to round (and its decimal form overflows)
-    big = F.abs(value.cast("double")) >= F.lit(1e19)
-    # for values >= 0 "halves toward +infinity" is Spark's HALF_UP round, on the same decimal
-    # form: the cheap native path (the decimal arithmetic is only needed below zero)
-    native = F.round(value, digits)
-    if digits <= 0:
-        return F.when(big, native).when(value >= 0, native).otherwise(halfup).cast("long")
-    return (
-        F.when(big, value.cast("double"))
-        .when(value >= 0, native.cast("double"))
-        .otherwise(halfup.cast("double"))
-    )
+    half = F.lit(Decimal(5).scaleb(-digits - 1))
+
+    def halfup_at(decimal_type: str) -> Column:
+        return F.floor(try_cast(value, decimal_type) + half, F.lit(digits))
+
+    widths = ["decimal(30,15)", "decimal(38,18)"] if digits < 15 else ["decimal(38,18)"]
+    beyond = F.round(value, digits) if digits < 0 else value
+    rounded = F.coalesce(*[halfup_at(t) for t in widths], beyond)
+    return rounded.cast("long") if digits <= 0 else rounded.cast("double")
 
 
 @function("FLOOR")
