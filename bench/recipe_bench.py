@@ -5,7 +5,7 @@
 
 Both run in one SparkSession on the same generated rows (text columns, as a CSV import gives
 them), each ending in a ``noop`` write, after a small warm-up of both. The timed runs alternate
-(hand, recipe, hand, recipe, ...; BENCH_ROUNDS rounds, default 3) and the medians are compared,
+(hand, recipe, hand, recipe, ...; BENCH_ROUNDS rounds, default 5) and the medians are compared,
 so a burst of load from another process on a shared machine moves one run, not the ratio. The
 recipe's time includes parsing and compiling it. Prints a markdown section to stdout.
 """
@@ -126,7 +126,7 @@ def main() -> None:
         raise SystemExit("the recipe and the hand-written code disagree on the warm-up rows")
     timed(lambda: by_hand(warm, order))
     timed(lambda: by_recipe(warm))
-    rounds = max(1, int(os.environ.get("BENCH_ROUNDS", "3")))
+    rounds = max(1, int(os.environ.get("BENCH_ROUNDS", "5")))
     hand_runs: list[tuple[float, float]] = []
     recipe_runs: list[tuple[float, float]] = []
     for _ in range(rounds):

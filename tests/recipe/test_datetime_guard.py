@@ -1,4 +1,5 @@
-"""The regex guards in front of each datetime format never change what a format parses.
+"""The regex guards in front of each datetime format, and the cast fast path for ISO texts,
+never change what a format parses.
 
 ``parse_datetime`` checks a cheap regular expression before each ``try_to_timestamp`` (a failed
 parse costs a Java exception). The guard must be a superset of what the format accepts: these
@@ -53,6 +54,17 @@ ODD_TEXTS = [
     "12:30:45.123456",
     "2020-01-05 07:08 pm",
     "99999-01-01",
+    # the cast fast path's edges: year 0, early years, leap days, hour 24, second 60
+    "0000-01-01",
+    "0999-12-31",
+    "1000-01-01",
+    "2020-02-29",
+    "2019-02-29",
+    "2020-01-05 24:00:00",
+    "2020-01-05 23:59:60",
+    "2020-01-05T23:59:59",
+    "2020-00-05",
+    "2020-01-00",
 ]
 
 
@@ -79,8 +91,9 @@ def test_every_guard_is_a_valid_java_regex_and_most_formats_have_one() -> None:
 def test_guarded_parse_equals_unguarded_parse(spark: SparkSession, pattern: str) -> None:
     df = spark.createDataFrame([(t,) for t in _texts(spark)], "text string")
     text = F.col("text")
-    guarded = parse_datetime(text, [pattern])
-    plain = F.try_to_timestamp(text, F.lit(pattern))
+    # compared as epoch microseconds: Python has no year 0
+    guarded = F.unix_micros(parse_datetime(text, [pattern]))
+    plain = F.unix_micros(F.try_to_timestamp(text, F.lit(pattern)))
     rows = df.select("text", guarded.alias("g"), plain.alias("p")).collect()
     differing = [(r["text"], r["g"], r["p"]) for r in rows if r["g"] != r["p"]]
     assert differing == []
@@ -91,6 +104,9 @@ def test_default_formats_in_order_are_unchanged(spark: SparkSession) -> None:
     df = spark.createDataFrame([(t,) for t in _texts(spark)], "text string")
     text = F.col("text")
     plain = F.coalesce(*[F.try_to_timestamp(text, F.lit(f)) for f in DEFAULT_DATETIME_FORMATS])
-    rows = df.select("text", parse_datetime(text).alias("g"), plain.alias("p")).collect()
+    guarded = parse_datetime(text)
+    rows = df.select(
+        "text", F.unix_micros(guarded).alias("g"), F.unix_micros(plain).alias("p")
+    ).collect()
     assert [(r["text"], r["g"]) for r in rows] == [(r["text"], r["p"]) for r in rows]
     assert sum(r["g"] is not None for r in rows) > 100
