@@ -42,7 +42,6 @@ from spark_jobs.recipe.types import (
     classify,
     column_type,
     parsed_value,
-    typed_value,
 )
 
 if TYPE_CHECKING:
@@ -129,42 +128,12 @@ def _columns(df: DataFrame) -> list[_Col]:
     return out
 
 
-def _class(col: _Col) -> Column:
-    return classify(col.ref, col.wtype)
-
-
-def _number(col: _Col) -> Column:
-    """The valid value as a double (NaN and infinities left out), else null."""
-    if isinstance(col.field.dataType, T.NumericType):
-        x = col.ref.cast("double")
-    else:
-        x = typed_value(col.ref, col.wtype).cast("double")
-    finite = ~F.isnan(x) & (F.abs(x) != F.lit(float("inf")))
-    return F.when((_class(col) == VALID) & finite, x)
-
-
-def _timestamp(col: _Col) -> Column:
-    """The valid value as a session-time-zone timestamp, else null."""
-    dt = col.field.dataType
-    if isinstance(dt, T.TimestampType):
-        ts = col.ref
-    elif isinstance(dt, T.DateType | T.TimestampNTZType):
-        ts = col.ref.cast("timestamp")
-    else:
-        ts = typed_value(col.ref, col.wtype).cast("timestamp")
-    return F.when(_class(col) == VALID, ts)
-
-
 def _atomic(data_type: T.DataType) -> bool:
     return not isinstance(data_type, T.ArrayType | T.MapType | T.StructType)
 
 
 def _text(col: _Col) -> Column:
     return col.ref.cast("string")
-
-
-def _present(col: _Col) -> Column:
-    return _class(col) != MISSING
 
 
 # --- pass 1 -------------------------------------------------------------------------------------
@@ -195,6 +164,22 @@ class FirstPass:
                 df = df.select("*", *stage)
         return df
 
+    def sample_frame(self, df: DataFrame, plans: dict[int, Any]) -> DataFrame:
+        """What pass 2 reads of ``df`` (a sample of the target): the staged values of the
+        columns in ``plans`` (valid numbers, valid timestamps, classes and texts of strings),
+        so pass 2 parses and classifies nothing again."""
+        keep: list[Column] = []
+        for col in self.columns:
+            if col.index not in plans:
+                continue
+            if col.kind == "number":
+                keep.append(_staged(col, "x"))
+            elif col.kind == "datetime":
+                keep.append(_staged(col, "t"))
+            else:
+                keep += [_staged(col, "c"), _text(col).alias(_staged_name(col, "s"))]
+        return self._with_stages(df).select(*keep)
+
     def observe(self, df: DataFrame, observation: Any) -> DataFrame:
         """``df`` with pass 1 observed into ``observation`` (same columns and metadata as df)."""
         keep = [quoted(c) for c in df.columns]
@@ -217,6 +202,16 @@ class FirstPass:
                     stats[key[len(prefix) :]] = value
             out[col.index] = stats
         return out
+
+
+def _staged_name(col: _Col, suffix: str) -> str:
+    return f"{P1}{col.index}_{suffix}"
+
+
+def _staged(col: _Col, suffix: str) -> Column:
+    """A column of pass 1's stages: ``c`` class, ``x`` valid number, ``t`` valid timestamp
+    (epoch microseconds), ``s`` (pass 2's sample only) the text."""
+    return F.col(_staged_name(col, suffix))
 
 
 def _finite(x: Column) -> Column:
@@ -337,18 +332,22 @@ def date_bins(tmin: int, tmax: int, settings: ProfileSettings) -> _DateBins:
 
 
 def _pass2_keys(col: _Col, plan: Any) -> list[tuple[int, Column, Column]]:
-    """(kind, bin, text) key columns of one column's pass-2 records (null where no record)."""
+    """(kind, bin, text) key columns of one column's pass-2 records (null where no record),
+    over :meth:`FirstPass.sample_frame`."""
     null_b, null_s = F.lit(None).cast("bigint"), F.lit(None).cast("string")
     if col.kind == "number":
-        return [(KIND_BIN, plan.index(_number(col)), null_s)]
+        return [(KIND_BIN, plan.index(_staged(col, "x")), null_s)]
     if col.kind == "datetime":
-        ts = _timestamp(col)
+        micros = _staged(col, "t")
         if plan.period == "bin":
-            raw = F.floor((F.unix_micros(ts) - F.lit(plan.start)) / F.lit(plan.width))
-            b = F.when(ts.isNotNull(), F.least(F.greatest(raw, F.lit(0)), F.lit(plan.count - 1)))
+            raw = F.floor((micros - F.lit(plan.start)) / F.lit(plan.width))
+            b = F.when(
+                micros.isNotNull(), F.least(F.greatest(raw, F.lit(0)), F.lit(plan.count - 1))
+            )
             return [(KIND_BIN, b, null_s)]
+        ts = F.timestamp_micros(micros)
         return [(KIND_BIN, null_b, F.date_format(F.date_trunc(plan.period, ts), TS_FORMAT))]
-    text = F.when(_present(col), _text(col))
+    text = F.when(_staged(col, "c") != MISSING, _staged(col, "s"))
     return [(KIND_VALUE, null_b, text), (KIND_PATTERN, null_b, text)]
 
 
@@ -367,10 +366,12 @@ def _pass2(
         for col in batch:
             for kind, b, text in _pass2_keys(col, plans[col.index]):
                 name = f"k{col.index}_{kind}"
+                if kind == KIND_PATTERN:
+                    # in the projection, so the record below reads it (a CASE WHEN would run
+                    # the two regular expressions twice per value)
+                    text = F.regexp_replace(F.regexp_replace(text, r"\p{L}", "a"), r"\p{Nd}", "9")
                 keys += [b.alias(f"{name}_b"), text.alias(f"{name}_s")]
                 b_ref, s_ref = F.col(f"{name}_b"), F.col(f"{name}_s")
-                if kind == KIND_PATTERN:
-                    s_ref = F.regexp_replace(F.regexp_replace(s_ref, r"\p{L}", "a"), r"\p{Nd}", "9")
                 records.append(
                     F.when(
                         b_ref.isNotNull() | s_ref.isNotNull(),
@@ -410,7 +411,7 @@ def _quartiles(df: DataFrame, cols: Sequence[_Col], settings: ProfileSettings) -
     parts = []
     for start in range(0, len(numbers), settings.batch_columns):
         batch = numbers[start : start + settings.batch_columns]
-        records = [F.struct(F.lit(c.index).alias("i"), _number(c).alias("x")) for c in batch]
+        records = [F.struct(F.lit(c.index).alias("i"), _staged(c, "x").alias("x")) for c in batch]
         parts.append(df.select(F.inline(F.array(*records))).where(F.col("x").isNotNull()))
     quartiles = F.percentile_approx("x", [0.25, 0.5, 0.75], settings.quantile_accuracy)
     rows = reduce(DataFrame.unionAll, parts).groupBy("i").agg(quartiles.alias("q")).collect()
@@ -505,7 +506,7 @@ def profile_dataframe(
             sc.setJobDescription(f"{description}: sample, histograms, top values, quartiles")
             fraction = min(1.0, settings.sample_rows / rows) if rows else 1.0
             sample = df if fraction >= 1.0 else df.sample(False, fraction, settings.sample_seed)
-            sample = sample.persist(StorageLevel.MEMORY_AND_DISK)
+            sample = first.sample_frame(sample, plans).persist(StorageLevel.MEMORY_AND_DISK)
             try:
                 top = _pass2(sample, cols, plans, settings)
                 quartiles = _quartiles(sample, [c for c in cols if c.index in plans], settings)
