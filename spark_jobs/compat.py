@@ -83,3 +83,15 @@ def mode(column: Column) -> Column:
         return F.mode(column, deterministic=True)  # type: ignore[call-arg,unused-ignore]
     except TypeError:
         return F.mode(column)
+
+
+def floor_at(column: Column, scale: int) -> Column:
+    """``floor(column, scale)``: rounded down at ``scale`` decimal places (negative: tens, ...).
+
+    Spark SQL has the two-argument FLOOR on both lines; pyspark's ``floor`` takes ``scale`` from
+    Spark 4 on, so on 3.5 the same function is called by name.
+    """
+    try:
+        return F.floor(column, F.lit(scale))
+    except TypeError:
+        return F.call_function("floor", column, F.lit(scale))

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
-from spark_jobs.compat import try_cast
+from spark_jobs.compat import floor_at, try_cast
 from spark_jobs.recipe.compiler import Arg, CallContext, integer_modulo
 from spark_jobs.recipe.registry import function
 
@@ -38,7 +38,7 @@ def round_(ctx: CallContext, args: list[Arg]) -> Column:
     half = F.lit(Decimal(5).scaleb(-digits - 1))
 
     def halfup_at(decimal_type: str) -> Column:
-        return F.floor(try_cast(value, decimal_type) + half, F.lit(digits))
+        return floor_at(try_cast(value, decimal_type) + half, digits)
 
     widths = ["decimal(30,15)", "decimal(38,18)"] if digits < 15 else ["decimal(38,18)"]
     beyond = F.round(value, digits) if digits < 0 else value
