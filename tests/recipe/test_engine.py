@@ -484,21 +484,19 @@ def test_no_python_udf_in_function_library(spark: SparkSession) -> None:
         assert "BatchEvalPython" not in plan and "ArrowEvalPython" not in plan, chunk
 
 
+def _rounded(spark: SparkSession, values: list[str | None], calls: list[str]) -> list[Any]:
+    """Each call (of ``x``, typed Decimal) on each value, as rows of results."""
+    df = spark.createDataFrame([(v,) for v in values], "x string")
+    steps = ["settype col: x type: Decimal"]
+    steps += [f"derive value: {call} as: 'r{i}'" for i, call in enumerate(calls)]
+    return rows(run(df, steps).select(*[f"r{i}" for i in range(len(calls))]))
+
+
 def test_round_beyond_the_fast_width_and_missing_values(spark: SparkSession) -> None:
     """Values past 10^15 take the wider decimal form, past 10^19 the double itself; halves of
     negative values still go toward +infinity at negative digits; missing stays missing."""
     values = ["1234567890123456.5", "-12345678901234567", "3.0e19", "-25", "-35", None, "abc"]
-    df = spark.createDataFrame([(v,) for v in values], "x string")
-    out = run(
-        df,
-        [
-            "settype col: x type: Decimal",
-            "derive value: ROUND(x, 2) as: 'r2'",
-            "derive value: ROUND(x, -1) as: 'rm1'",
-            "derive value: ROUND(x, 16) as: 'r16'",
-        ],
-    )
-    got = rows(out.select("r2", "rm1", "r16"))
+    got = _rounded(spark, values, ["ROUND(x, 2)", "ROUND(x, -1)", "ROUND(x, 16)"])
     assert got[0] == (1234567890123456.5, 1234567890123460, 1234567890123456.5)
     assert got[1] == (-12345678901234567.0, -12345678901234570, -12345678901234567.0)
     assert got[2][0] == 3.0e19 and got[2][2] == 3.0e19
@@ -532,20 +530,10 @@ def test_round_and_integer_modulo_evaluate_their_argument_once(spark: SparkSessi
 
 
 def test_round_halves_toward_plus_infinity_on_the_decimal_form(spark: SparkSession) -> None:
-    """Positive values take Spark's native HALF_UP round, negative ones the decimal path; both
-    round the value's decimal form (1.005 -> 1.01) and halves toward +infinity (-0.125 -> -0.12)."""
+    """ROUND rounds the value's decimal form (1.005 -> 1.01, not its binary fraction), halves
+    toward +infinity (-0.125 -> -0.12), for positive and negative values alike."""
     values = ["1.005", "2.675", "0.125", "-0.125", "-1.005", "-2.5", "2.5", "-0.4", "123.456"]
-    df = spark.createDataFrame([(v,) for v in values], "x string")
-    out = run(
-        df,
-        [
-            "settype col: x type: Decimal",
-            "derive value: ROUND(x, 2) as: 'r2'",
-            "derive value: ROUND(x) as: 'r0'",
-            "derive value: ROUND(x, -1) as: 'rm1'",
-        ],
-    )
-    assert rows(out.select("r2", "r0", "rm1")) == [
+    assert _rounded(spark, values, ["ROUND(x, 2)", "ROUND(x)", "ROUND(x, -1)"]) == [
         (1.01, 1, 0),
         (2.68, 3, 0),
         (0.13, 0, 0),
