@@ -1,15 +1,16 @@
-"""Column statistics of a DataFrame in two aggregation passes, no row ever collected.
+"""Column statistics of a DataFrame in two passes, no row ever collected.
 
-Pass 1 (one Spark aggregation): every row is unpivoted into one small record per column
-(column index, valid/mismatched/missing class, numeric value, timestamp, length, value hash) and
-grouped by column: counts, min/max/mean/stddev, quartiles (``percentile_approx``), distinct count
-(``approx_count_distinct``), lengths, date range. The plan has the same shape for 3 columns or 500
-(columns are batched only beyond ``ProfileSettings.batch_columns``).
+Pass 1 (every row; :func:`first_pass`): staged projections compute each value's parse, class
+(valid / mismatched / missing) and the values the aggregates read (valid number, timestamp,
+length, hash), once per value; aggregates over them give the counts, min/max/mean/stddev,
+lengths, date range and distinct count (``approx_count_distinct``). In a job group they are
+observed metrics of the target's writes (:meth:`FirstPass.observe`), else one aggregation.
 
-Pass 2 (one more aggregation, skipped when nothing needs it): one record per column and row again,
-now keyed by histogram bin (numbers, dates; the bins need pass 1's range), value and character
-pattern (strings); grouped and counted, then cut to the top values / patterns per column with a
-window. Only the aggregated rows reach the driver.
+Pass 2 (a sample of at most ``ProfileSettings.sample_rows`` rows, all rows below that): the
+sampled rows' staged values (:meth:`FirstPass.sample_frame`), kept in memory for one record per
+column and row keyed by histogram bin (numbers, dates; the bins need pass 1's range), value and
+character pattern (strings), grouped, counted and cut to the top values / patterns per column
+with a window; and ``percentile_approx`` for the quartiles. Only aggregated rows reach the driver.
 
 The classification into valid / mismatched / missing is the recipe engine's own
 (``spark_jobs.recipe.types.classify``), so the profile agrees with what the recipe saw.
