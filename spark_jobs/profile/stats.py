@@ -197,7 +197,7 @@ class FirstPass:
         out: dict[int, dict[str, Any]] = {}
         for col in self.columns:
             stats = {"rows": values[f"{P1}rows"]}
-            prefix = f"{P1}{col.index}_"
+            prefix = _prefix(col)
             for key, value in values.items():
                 if key.startswith(prefix):
                     stats[key[len(prefix) :]] = value
@@ -205,8 +205,13 @@ class FirstPass:
         return out
 
 
+def _prefix(col: _Col) -> str:
+    """The start of every name pass 1 gives a column's stage columns and aggregates."""
+    return f"{P1}{col.index}_"
+
+
 def _staged_name(col: _Col, suffix: str) -> str:
-    return f"{P1}{col.index}_{suffix}"
+    return _prefix(col) + suffix
 
 
 def _staged(col: _Col, suffix: str) -> Column:
@@ -236,7 +241,7 @@ def first_pass(
     values: list[Column] = []
     aggregates: list[Column] = [F.count(F.lit(1)).alias(f"{P1}rows")]
     for col in cols:
-        name = f"{P1}{col.index}_"
+        name = _prefix(col)
         dtype = col.field.dataType
         native = isinstance(
             dtype, T.NumericType | T.TimestampType | T.DateType | T.TimestampNTZType
@@ -244,22 +249,24 @@ def first_pass(
         parse = None if native else parsed_value(col.ref, col.wtype)
         parsed = None
         if parse is not None:
-            parses.append(parse.alias(f"{name}p"))
-            parsed = F.col(f"{name}p")
-        classes.append(classify(col.ref, col.wtype, parsed).alias(f"{name}c"))
-        c = F.col(f"{name}c")
+            parses.append(parse.alias(_staged_name(col, "p")))
+            parsed = _staged(col, "p")
+        classes.append(classify(col.ref, col.wtype, parsed).alias(_staged_name(col, "c")))
+        c = _staged(col, "c")
         hashable = col.ref if _atomic(dtype) else _text(col)
-        values.append(F.when(c != MISSING, F.xxhash64(hashable)).alias(f"{name}h"))
+        values.append(F.when(c != MISSING, F.xxhash64(hashable)).alias(_staged_name(col, "h")))
         out = [
             ("valid", F.count_if(c == VALID)),
             ("mismatched", F.count_if(c == MISMATCHED)),
             ("missing", F.count_if(c == MISSING)),
-            ("distinct", F.approx_count_distinct(F.col(f"{name}h"), settings.distinct_rsd)),
+            ("distinct", F.approx_count_distinct(_staged(col, "h"), settings.distinct_rsd)),
         ]
         if col.kind == "number":
             number = col.ref.cast("double") if native or parsed is None else parsed.cast("double")
-            values.append(F.when((c == VALID) & _finite(number), number).alias(f"{name}x"))
-            x = F.col(f"{name}x")
+            values.append(
+                F.when((c == VALID) & _finite(number), number).alias(_staged_name(col, "x"))
+            )
+            x = _staged(col, "x")
             out += [
                 ("numbers", F.count(x)),
                 ("min", F.min(x)),
@@ -276,12 +283,12 @@ def first_pass(
                 ts = F.to_date(parsed).cast("timestamp")
             else:
                 ts = parsed.cast("timestamp")
-            values.append(F.unix_micros(F.when(c == VALID, ts)).alias(f"{name}t"))
-            t = F.col(f"{name}t")
+            values.append(F.unix_micros(F.when(c == VALID, ts)).alias(_staged_name(col, "t")))
+            t = _staged(col, "t")
             out += [("timestamps", F.count(t)), ("tmin", F.min(t)), ("tmax", F.max(t))]
         else:
-            values.append(F.when(c != MISSING, F.length(_text(col))).alias(f"{name}l"))
-            length = F.col(f"{name}l")
+            values.append(F.when(c != MISSING, F.length(_text(col))).alias(_staged_name(col, "l")))
+            length = _staged(col, "l")
             out += [("lmin", F.min(length)), ("lmax", F.max(length))]
         aggregates += [agg.alias(f"{name}{stat}") for stat, agg in out]
     return FirstPass(cols, (tuple(parses), tuple(classes), tuple(values)), tuple(aggregates))
