@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from pyspark import SparkConf
 from pyspark.sql import SparkSession
 
 log = logging.getLogger(__name__)
@@ -269,6 +270,12 @@ def build_local_session(settings: LocalSessionSettings) -> SparkSession:
     return spark
 
 
+def codegen_defaults_for(cluster_conf: SparkConf) -> dict[str, str]:
+    """The :data:`CODEGEN_DEFAULTS` a submitted job sets: those the cluster's configuration
+    leaves unset (a cluster that chose a value keeps it)."""
+    return {k: v for k, v in CODEGEN_DEFAULTS.items() if not cluster_conf.contains(k)}
+
+
 def get_submitted_session(
     app_name: str, *, hive: bool = False, extra_conf: Mapping[str, str] | None = None
 ) -> SparkSession:
@@ -287,10 +294,8 @@ def get_submitted_session(
     spark = builder.getOrCreate()
     for key, value in PRODUCT_RUNTIME_CONF.items():
         spark.conf.set(key, value)
-    cluster_conf = spark.sparkContext.getConf()
-    for key, value in CODEGEN_DEFAULTS.items():
-        if not cluster_conf.contains(key):
-            spark.conf.set(key, value)
+    for key, value in codegen_defaults_for(spark.sparkContext.getConf()).items():
+        spark.conf.set(key, value)
     announce_jvm_extras(spark)
     return spark
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pyspark import SparkConf
 from pyspark.sql import SparkSession
 
 from spark_jobs.session import (
     CODEGEN_DEFAULTS,
     JIT_JAVA_OPTIONS,
     LocalSessionSettings,
+    codegen_defaults_for,
     local_session_conf,
     read_properties,
 )
@@ -47,3 +49,10 @@ def test_the_running_jvm_has_the_settings(spark: SparkSession) -> None:
         jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
     )
     assert JIT_JAVA_OPTIONS in arguments
+
+
+def test_a_submitted_job_keeps_the_clusters_own_codegen_choice(spark: SparkSession) -> None:
+    unset = SparkConf(loadDefaults=False)
+    assert codegen_defaults_for(unset) == {"spark.sql.codegen.hugeMethodLimit": "8000"}
+    chosen = SparkConf(loadDefaults=False).set("spark.sql.codegen.hugeMethodLimit", "65535")
+    assert codegen_defaults_for(chosen) == {}

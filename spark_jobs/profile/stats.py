@@ -215,8 +215,9 @@ def _staged_name(col: _Col, suffix: str) -> str:
 
 
 def _staged(col: _Col, suffix: str) -> Column:
-    """A column of pass 1's stages: ``c`` class, ``x`` valid number, ``t`` valid timestamp
-    (epoch microseconds), ``s`` (pass 2's sample only) the text."""
+    """A column of pass 1's stages: ``p`` parse, ``c`` class, ``h`` value hash, ``x`` valid
+    number, ``t`` valid timestamp (epoch microseconds), ``l`` length, ``s`` (pass 2's sample
+    only) the text."""
     return F.col(_staged_name(col, suffix))
 
 
