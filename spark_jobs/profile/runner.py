@@ -68,12 +68,19 @@ class ProfileJob:
         return dict(values) if values else None
 
     def __call__(
-        self, spark: SparkSession, df: DataFrame, result: JobGroupResult, store: JobStore
+        self,
+        spark: SparkSession,
+        df: DataFrame,
+        result: JobGroupResult,
+        store: JobStore,
+        *,
+        cached: bool = False,
     ) -> dict[str, Any]:
         observed = self.observed()
-        if self._plain is not None:
-            # pass 2 reads the target without the observed pass 1 in its plan: otherwise the
-            # recompute for the sample would parse and classify every row again
+        if self._plain is not None and not cached:
+            # pass 2 recomputes the target for its sample: without the observed pass 1 in its
+            # plan, or it would parse and classify every row again. A cached target (``cached``)
+            # is read as it is: its plan's pass 1 is not run again by reading the cache.
             df = self._plain.select(*[quoted(c) for c in df.columns])
         return run_profile(
             spark,

@@ -22,10 +22,10 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any, cast
+from typing import IO, TYPE_CHECKING, Any, Protocol, cast
 
 from pyspark import StorageLevel
 from pyspark.sql import Observation
@@ -195,7 +195,22 @@ class RunContext:
         self.store.save(self.result)
 
 
-ProfileRunner = Callable[["SparkSession", "DataFrame", JobGroupResult, JobStore], dict[str, Any]]
+class ProfileRunner(Protocol):
+    """What runs the profile job after the outputs are committed; returns the job's details.
+
+    ``cached``: ``df`` reads the target from Spark's cache (the runner persisted it for several
+    consumers), so reading it again costs no recompute of the recipes.
+    """
+
+    def __call__(
+        self,
+        spark: SparkSession,
+        df: DataFrame,
+        result: JobGroupResult,
+        store: JobStore,
+        *,
+        cached: bool = False,
+    ) -> dict[str, Any]: ...
 
 
 def run_job_group(
@@ -358,7 +373,8 @@ def _run(ctx: RunContext, profile_runner: ProfileRunner | None) -> None:
         try:
             if profile_runner is None:
                 raise UserError("visual profiling is not available in this build")
-            job.details = profile_runner(ctx.spark, target, result, ctx.store)
+            cached = ctx.frames[plan.target.dataset.id].consumers > 1
+            job.details = profile_runner(ctx.spark, target, result, ctx.store, cached=cached)
             job.rowCount = target_rows
             job.finish("Complete")
         except Exception as exc:

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 
+from spark_jobs.profile import ProfileJob
 from spark_jobs.runner.app import run_command
+from spark_jobs.runner.job_group import ProfileRunner
+from spark_jobs.runner.result import JobGroupResult
+from spark_jobs.runner.store import JobStore
 
 ORDERS = "order_id,region,amount\n1,east,10.5\n2,west,3\n3,east,7.25\n4,west,1\n5,east,2\n6,west,4\n7,east,5\n8,west,6\n9,east,8\n10,west,9\n11,east,\n12,west,abc\n"
 
 
-def spec(tmp_path: Path) -> Path:
+def spec(tmp_path: Path, outputs: int = 1) -> Path:
     source = tmp_path / "orders.csv"
     source.write_text(ORDERS)
     document: dict[str, Any] = {
@@ -24,7 +29,8 @@ def spec(tmp_path: Path) -> Path:
                 "execution": "spark",
                 "profiler": True,
                 "writeSettings": [
-                    {"path": str(tmp_path / "out.csv"), "action": "overwrite", "format": "csv"}
+                    {"path": str(tmp_path / name), "action": "overwrite", "format": "csv"}
+                    for name in ["out.csv", "out2.csv", "out3.csv"][:outputs]
                 ],
             },
         },
@@ -48,16 +54,23 @@ def spec(tmp_path: Path) -> Path:
     return path
 
 
-def run(spark: SparkSession, tmp_path: Path, store: Path) -> tuple[int, dict[str, Any]]:
+def run(
+    spark: SparkSession,
+    tmp_path: Path,
+    store: Path,
+    outputs: int = 1,
+    profile_runner: ProfileRunner | None = None,
+) -> tuple[int, dict[str, Any]]:
     result_file = tmp_path / "result.json"
     code = run_command(
-        str(spec(tmp_path)),
+        str(spec(tmp_path, outputs)),
         session=lambda: spark,
         job_store=str(store),
         result_file=str(result_file),
         out=io.StringIO(),
         err=io.StringIO(),
         progress=False,
+        profile_runner=profile_runner,
     )
     return code, json.loads(result_file.read_text())
 
@@ -103,3 +116,65 @@ def test_failing_profile_fails_only_the_profile_job(spark: SparkSession, tmp_pat
     profile_job = next(j for j in result["jobs"] if j["type"] == "profile")
     assert profile_job["error"]["message"]
     assert (tmp_path / "out.csv").exists()  # the committed output stays
+
+
+class SourceRemovedBeforeProfile:
+    """The real profile job, run after the job's source file is deleted: pass 2 can then only
+    succeed by reading the target from Spark's cache, never by recomputing it from the source."""
+
+    def __init__(self, source: Path) -> None:
+        self.source = source
+        self.job = ProfileJob()
+
+    def attach(self, df: DataFrame, columns: Sequence[str]) -> DataFrame:
+        return self.job.attach(df, columns)
+
+    def __call__(
+        self,
+        spark: SparkSession,
+        df: DataFrame,
+        result: JobGroupResult,
+        store: JobStore,
+        *,
+        cached: bool = False,
+    ) -> dict[str, Any]:
+        self.source.unlink()
+        return self.job(spark, df, result, store, cached=cached)
+
+
+def test_a_target_cached_for_several_outputs_is_profiled_from_the_cache(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    # two outputs: the runner persists the target, so pass 2's sample needs no recompute
+    code, result = run(
+        spark,
+        tmp_path,
+        tmp_path / "store",
+        outputs=2,
+        profile_runner=SourceRemovedBeforeProfile(tmp_path / "orders.csv"),
+    )
+    statuses = {j["type"]: j["status"] for j in result["jobs"]}
+    assert code == 0, result.get("errors")
+    assert statuses == {"wrangle": "Complete", "filewriter": "Complete", "profile": "Complete"}
+    folder = tmp_path / "store" / "jobGroups" / str(result["id"]) / "profile"
+    profile = json.loads((folder / "profile.json").read_text())
+    amount = next(c for c in profile["columns"] if c["name"] == "amount")
+    assert (amount["valid"], amount["mismatched"], amount["missing"]) == (10, 1, 1)
+    assert sum(b["count"] for b in amount["number"]["histogram"]) == 10  # pass 2 ran, on the cache
+
+
+def test_a_target_written_once_is_recomputed_for_the_sample(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    # one output: nothing is cached (caching cost more than the sample's recompute), so pass 2
+    # reads the source again; without it, only the profile job fails
+    code, result = run(
+        spark,
+        tmp_path,
+        tmp_path / "store",
+        profile_runner=SourceRemovedBeforeProfile(tmp_path / "orders.csv"),
+    )
+    statuses = {j["type"]: j["status"] for j in result["jobs"]}
+    assert code == 1
+    assert statuses == {"wrangle": "Complete", "filewriter": "Complete", "profile": "Failed"}
+    assert (tmp_path / "out.csv").exists()
