@@ -179,6 +179,11 @@ class _Observed:
     observation: Observation
     consumers: int = 0
 
+    @property
+    def cached(self) -> bool:
+        """Read by more than one consumer, so the runner persists it (computed once)."""
+        return self.consumers > 1
+
 
 @dataclass
 class RunContext:
@@ -313,11 +318,13 @@ def _run(ctx: RunContext, profile_runner: ProfileRunner | None) -> None:
                 df = _attach_profile(df, profile_runner)
             observation = Observation(f"rows_{result.id}_{dataset_plan.dataset.id}")
             observed = df.observe(observation, F.count(F.lit(1)).alias("rows"))
-            n_consumers = consumers.get(dataset_plan.dataset.id, 0)
-            if n_consumers > 1:
-                observed = observed.persist(StorageLevel.MEMORY_AND_DISK)
-                ctx.persisted.append(observed)
-            ctx.frames[dataset_plan.dataset.id] = _Observed(observed, observation, n_consumers)
+            observed_frame = _Observed(
+                observed, observation, consumers.get(dataset_plan.dataset.id, 0)
+            )
+            if observed_frame.cached:
+                observed_frame.df = observed_frame.df.persist(StorageLevel.MEMORY_AND_DISK)
+                ctx.persisted.append(observed_frame.df)
+            ctx.frames[dataset_plan.dataset.id] = observed_frame
         current = None
 
         target = ctx.frames[plan.target.dataset.id].df
@@ -373,7 +380,7 @@ def _run(ctx: RunContext, profile_runner: ProfileRunner | None) -> None:
         try:
             if profile_runner is None:
                 raise UserError("visual profiling is not available in this build")
-            cached = ctx.frames[plan.target.dataset.id].consumers > 1
+            cached = ctx.frames[plan.target.dataset.id].cached
             job.details = profile_runner(ctx.spark, target, result, ctx.store, cached=cached)
             job.rowCount = target_rows
             job.finish("Complete")
