@@ -142,18 +142,26 @@ class SourceRemovedBeforeProfile:
         return self.job(spark, df, result, store, cached=cached)
 
 
-def test_a_target_cached_for_several_outputs_is_profiled_from_the_cache(
-    spark: SparkSession, tmp_path: Path
-) -> None:
-    # two outputs: the runner persists the target, so pass 2's sample needs no recompute
+def run_with_source_removed(
+    spark: SparkSession, tmp_path: Path, outputs: int
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """The job with ``outputs`` outputs, its source deleted before the profile job: exit code,
+    result and the status of each job type."""
     code, result = run(
         spark,
         tmp_path,
         tmp_path / "store",
-        outputs=2,
+        outputs=outputs,
         profile_runner=SourceRemovedBeforeProfile(tmp_path / "orders.csv"),
     )
-    statuses = {j["type"]: j["status"] for j in result["jobs"]}
+    return code, result, {j["type"]: j["status"] for j in result["jobs"]}
+
+
+def test_a_target_cached_for_several_outputs_is_profiled_from_the_cache(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    # two outputs: the runner persists the target, so pass 2's sample needs no recompute
+    code, result, statuses = run_with_source_removed(spark, tmp_path, outputs=2)
     assert code == 0, result.get("errors")
     assert statuses == {"wrangle": "Complete", "filewriter": "Complete", "profile": "Complete"}
     folder = tmp_path / "store" / "jobGroups" / str(result["id"]) / "profile"
@@ -168,13 +176,7 @@ def test_a_target_written_once_is_recomputed_for_the_sample(
 ) -> None:
     # one output: nothing is cached (caching cost more than the sample's recompute), so pass 2
     # reads the source again; without it, only the profile job fails
-    code, result = run(
-        spark,
-        tmp_path,
-        tmp_path / "store",
-        profile_runner=SourceRemovedBeforeProfile(tmp_path / "orders.csv"),
-    )
-    statuses = {j["type"]: j["status"] for j in result["jobs"]}
+    code, _, statuses = run_with_source_removed(spark, tmp_path, outputs=1)
     assert code == 1
     assert statuses == {"wrangle": "Complete", "filewriter": "Complete", "profile": "Failed"}
     assert (tmp_path / "out.csv").exists()
