@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pyspark.errors import PySparkException
 from pyspark.sql import DataFrame
 
-from spark_jobs.errors import RecipeError, SourceLocation
+from spark_jobs.errors import RecipeError, SourceLocation, first_line
 from spark_jobs.recipe import ast
 from spark_jobs.recipe.ast import DatasetReference
 from spark_jobs.recipe.parser import parse_step
@@ -86,17 +86,10 @@ def apply_recipe(
         except RecipeError as exc:
             raise exc.with_dataset(dataset) from None
         except PySparkException as exc:
-            reason = _first_line(exc)
+            reason = first_line(exc)
             raise RecipeError(
                 f"Spark rejected the step: {reason}",
                 SourceLocation(step.number, 1, 1, step.text),
                 dataset=dataset,
             ) from None
     return df
-
-
-def _first_line(exc: BaseException) -> str:
-    for line in str(exc).splitlines():
-        if line.strip():
-            return line.strip()[:500]
-    return type(exc).__name__
