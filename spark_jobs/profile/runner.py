@@ -22,8 +22,7 @@ from spark_jobs.recipe.context import quoted
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-    from spark_jobs.runner.result import JobGroupResult
-    from spark_jobs.runner.store import JobStore
+    from spark_jobs.jobstore import JobGroupResult, JobStore
 
 PROFILE_DIR = "profile"
 #: how long the profile waits for pass 1's observed values after the writes

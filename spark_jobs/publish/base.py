@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from spark_jobs import jobstore
 from spark_jobs.errors import Problem, PublishError
 from spark_jobs.publish.actions import NEW_TABLE_ACTIONS, PublishOutcome, max_table_length
 from spark_jobs.publish.identifiers import Dialect
@@ -26,10 +27,6 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 @dataclass
 class PublishHooks:
     """Seams for tests: the clock that names new tables, and a call before each named step.
@@ -39,7 +36,7 @@ class PublishHooks:
     """
 
     before_step: Callable[[str], None] | None = None
-    now: Callable[[], datetime] = field(default=_utc_now)
+    now: Callable[[], datetime] = field(default=jobstore.now)
 
     def step(self, name: str) -> None:
         if self.before_step is not None:

@@ -24,11 +24,10 @@ from spark_jobs.errors import (
     UserError,
     is_user_error_code,
 )
+from spark_jobs.jobstore import DEFAULT_ROOT, JobGroupResult, JobStore, now
 from spark_jobs.runner.job_group import ProfileRunner, create_job_group, run_job_group
 from spark_jobs.runner.plan import check_remote_inputs, plan_job
-from spark_jobs.runner.result import JobGroupResult
-from spark_jobs.runner.sources import SourceLister, needs_session, now
-from spark_jobs.runner.store import DEFAULT_ROOT, JobStore
+from spark_jobs.runner.sources import SourceLister, needs_session
 from spark_jobs.spec import load_job_spec
 
 if TYPE_CHECKING:

@@ -35,11 +35,7 @@ from spark_jobs import metadata_columns
 from spark_jobs.errors import JobCanceledError, SparkJobsError, UserError
 from spark_jobs.io.outputs import CommittedOutput, OutputCommitter
 from spark_jobs.io.sources import read_dataset
-from spark_jobs.recipe import DatasetReference, apply_recipe
-from spark_jobs.recipe.types import infer_types, to_physical
-from spark_jobs.runner.plan import DatasetKey, JobPlan
-from spark_jobs.runner.progress import StageProgress
-from spark_jobs.runner.result import (
+from spark_jobs.jobstore import (
     DatasetRecord,
     Edge,
     ErrorRecord,
@@ -47,10 +43,16 @@ from spark_jobs.runner.result import (
     JobGraph,
     JobGroupResult,
     JobRecord,
+    JobStore,
     OutputRecord,
+    ParameterRecord,
+    SourceRecord,
+    timestamp,
 )
-from spark_jobs.runner.sources import result_fields
-from spark_jobs.runner.store import JobStore
+from spark_jobs.recipe import DatasetReference, apply_recipe
+from spark_jobs.recipe.types import infer_types, to_physical
+from spark_jobs.runner.plan import DatasetKey, JobPlan
+from spark_jobs.runner.progress import StageProgress
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -98,7 +100,7 @@ def create_job_group(plan: JobPlan, store: JobStore) -> JobGroupResult:
         profiler=spec.profiler,
         ranfrom=spec.jobGroup.ranfrom,
         runParameters=spec.run_parameters,
-        **result_fields(plan),
+        **_result_fields(plan),
         jobs=jobs,
         jobGraph=JobGraph(vertices=[j.id for j in jobs], edges=_dedupe(edges)),
         host=socket.gethostname(),
@@ -109,6 +111,29 @@ def create_job_group(plan: JobPlan, store: JobStore) -> JobGroupResult:
         group_id, "spec.json", spec.model_dump(mode="json", by_alias=True, exclude_none=True)
     )
     return result
+
+
+def _result_fields(plan: JobPlan) -> dict[str, Any]:
+    """The result's ``parameters`` and ``sources``: what each parameter stood for, and the files
+    each imported dataset of the job graph reads."""
+    parameters = [
+        ParameterRecord(
+            name=v.name, type=v.type, value=v.value, source=v.source, usedBy=list(v.used_by)
+        )
+        for v in plan.parameters
+    ]
+    sources = []
+    for dataset in plan.imported.values():
+        files = plan.source_uris.get(dataset.id) if dataset.parameters else None
+        sources.append(
+            SourceRecord(
+                importedDataset=DatasetRecord(id=dataset.id, name=dataset.name),
+                uri=dataset.uri,
+                files=files,
+                fileCount=None if files is None else len(files),
+            )
+        )
+    return {"parameters": parameters, "sources": sources}
 
 
 def _dedupe(edges: list[Edge]) -> list[Edge]:
@@ -246,16 +271,10 @@ def run_job_group(
                 df.unpersist()
             except Exception:
                 pass
-        result.finishedAt = _now()
+        result.finishedAt = timestamp()
         result.durationMs = int((time.monotonic() - started) * 1000)
         ctx.save()
     return result
-
-
-def _now() -> str:
-    from spark_jobs.runner.result import now
-
-    return now()
 
 
 @contextmanager

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 
 from spark_jobs.errors import Problem, RecipeError, SpecError, first_line
 from spark_jobs.io.fs import filesystem_for, is_local, local_path, normalize_uri
+from spark_jobs.jobstore import now
 from spark_jobs.recipe import DatasetReference, Recipe, parse_recipe
-from spark_jobs.runner.sources import SourceLister, dataset_path, now
+from spark_jobs.runner.sources import SourceLister, dataset_path
 from spark_jobs.spec.models import ImportedDataset, JobSpec, WrangledDataset, WriteSetting
 from spark_jobs.spec.parameters import EffectiveValue, ParameterError, merge_effective
 from spark_jobs.spec.resolve import resolve_output, resolve_source

@@ -10,11 +10,11 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
+from spark_jobs.jobstore.records import JobGroupResult
+from spark_jobs.jobstore.store import JobStore
 from spark_jobs.profile import ProfileJob
 from spark_jobs.runner.app import run_command
 from spark_jobs.runner.job_group import ProfileRunner
-from spark_jobs.runner.result import JobGroupResult
-from spark_jobs.runner.store import JobStore
 
 ORDERS = "order_id,region,amount\n1,east,10.5\n2,west,3\n3,east,7.25\n4,west,1\n5,east,2\n6,west,4\n7,east,5\n8,west,6\n9,east,8\n10,west,9\n11,east,\n12,west,abc\n"
 

@@ -11,8 +11,8 @@ import pytest
 from pyspark.sql import SparkSession
 
 from spark_jobs import cli
+from spark_jobs.jobstore.store import JobStore
 from spark_jobs.runner.app import run_command
-from spark_jobs.runner.store import JobStore
 
 ORDERS = "order_id,region,amount\n1,west,10.5\n2,east,3\n3,west,\n"
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from spark_jobs.errors import JobError, JobGroupNotFound
 from spark_jobs.io.fs import FileSystem, basename, filesystem_for, is_local, join, local_path
-from spark_jobs.runner.result import JobGroupResult
+from spark_jobs.jobstore.records import JobGroupResult, JobRecord
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -100,6 +100,28 @@ class JobStore:
             change(result)
             self.save(result)
         return result
+
+    def add_job(self, job_group_id: int, job: JobRecord, *, after: list[int]) -> JobGroupResult:
+        """Append a job that runs after the jobs ``after`` (a publish after the filewriter) to a
+        job group another run wrote: one locked read-change-write."""
+
+        def add(result: JobGroupResult) -> None:
+            result.add_job(job, after=after)
+            result.refresh_status()
+
+        return self.update(job_group_id, add)
+
+    def finish_job(self, job_group_id: int, job: JobRecord) -> JobGroupResult:
+        """Put the finished record of a job added by :meth:`add_job` in place, its error among
+        the group's errors: one locked read-change-write."""
+
+        def replace(result: JobGroupResult) -> None:
+            result.replace_job(job)
+            if job.error is not None:
+                result.errors.append(job.error)
+            result.refresh_status()
+
+        return self.update(job_group_id, replace)
 
     @contextmanager
     def _lock(self, job_group_id: int) -> Iterator[None]:
