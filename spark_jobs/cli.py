@@ -59,8 +59,7 @@ def _publish_session_factory(args: argparse.Namespace) -> Callable[[ConnectionBa
     """The session a connection needs: Hive support and its metastore for a Hive connection."""
 
     def factory(connection: ConnectionBase) -> SparkSession:
-        from spark_jobs.publish.hive import local_hive_settings
-        from spark_jobs.session import build_local_session
+        from spark_jobs.session import build_local_session, local_hive_settings
         from spark_jobs.spec.connections import HiveConnection
 
         if isinstance(connection, HiveConnection):

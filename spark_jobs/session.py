@@ -9,6 +9,10 @@ Two ways in:
   ``conf/spark-defaults.conf`` plus the JVM extras that ``make jars`` resolved from
   ``conf/jars/pom.xml`` (spark-avro, Delta Lake, hadoop-aws). Missing extras are announced,
   not fatal: each feature that needs one says so when it is used.
+
+A publish connection's settings that must be decided before the session starts (a Hive
+connection's metastore and warehouse) are turned into session settings here as well:
+:func:`local_hive_settings`, :func:`submitted_hive_conf`.
 """
 
 from __future__ import annotations
@@ -17,12 +21,16 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from pyspark import SparkConf
 from pyspark.sql import SparkSession
+
+if TYPE_CHECKING:
+    from spark_jobs.spec.connections import HiveConnection
 
 log = logging.getLogger(__name__)
 
@@ -245,14 +253,18 @@ def local_session_conf(settings: LocalSessionSettings) -> dict[str, str]:
     if settings.hive:
         conf["spark.sql.catalogImplementation"] = "hive"
         if settings.metastore_dir is not None:
-            url = f"jdbc:derby:;databaseName={settings.metastore_dir / 'metastore_db'};create=true"
-            conf["spark.hadoop.javax.jdo.option.ConnectionURL"] = url
+            conf["spark.hadoop.javax.jdo.option.ConnectionURL"] = _derby_url(settings.metastore_dir)
         if settings.warehouse_dir is not None:
             conf["spark.sql.warehouse.dir"] = str(settings.warehouse_dir)
     conf.update(s3a_settings_from_env())
     conf.update(PRODUCT_RUNTIME_CONF)
     conf.update(settings.extra_conf)
     return conf
+
+
+def _derby_url(metastore_dir: Path) -> str:
+    """The JDBC URL of an embedded Derby metastore in ``metastore_dir``."""
+    return f"jdbc:derby:;databaseName={metastore_dir / 'metastore_db'};create=true"
 
 
 def build_local_session(settings: LocalSessionSettings) -> SparkSession:
@@ -298,6 +310,52 @@ def get_submitted_session(
         spark.conf.set(key, value)
     announce_jvm_extras(spark)
     return spark
+
+
+# --- the session a publish connection needs -----------------------------------------------------
+
+
+def local_hive_settings(
+    settings: LocalSessionSettings, connection: HiveConnection
+) -> LocalSessionSettings:
+    """A local session's settings for a Hive connection (Hive support on, its metastore).
+
+    With no metastoreUri the metastore is embedded: in the connection's metastoreDir, else in
+    ``settings.metastore_dir`` (the CLI's default, ``<job store>/hive``).
+    """
+    extra = dict(settings.extra_conf)
+    metastore_dir = settings.metastore_dir
+    warehouse_dir = settings.warehouse_dir
+    if connection.metastoreUri:
+        extra["spark.hadoop.hive.metastore.uris"] = connection.metastoreUri
+        metastore_dir = None
+        warehouse_dir = None
+    elif connection.metastoreDir:
+        metastore_dir = Path(connection.metastoreDir).absolute()
+        warehouse_dir = metastore_dir / "warehouse"
+    if connection.warehouseDir:
+        extra["spark.sql.warehouse.dir"] = connection.warehouseDir
+        warehouse_dir = None
+    return replace(
+        settings,
+        hive=True,
+        metastore_dir=metastore_dir,
+        warehouse_dir=warehouse_dir,
+        extra_conf=extra,
+    )
+
+
+def submitted_hive_conf(connection: HiveConnection) -> dict[str, str]:
+    """What a spark-submit session takes from a Hive connection (else the cluster's own Hive)."""
+    conf = {}
+    if connection.metastoreUri:
+        conf["spark.hadoop.hive.metastore.uris"] = connection.metastoreUri
+    elif connection.metastoreDir:
+        url = _derby_url(Path(connection.metastoreDir).absolute())
+        conf["spark.hadoop.javax.jdo.option.ConnectionURL"] = url
+    if connection.warehouseDir:
+        conf["spark.sql.warehouse.dir"] = connection.warehouseDir
+    return conf
 
 
 def has_jvm_class(spark: SparkSession, class_name: str) -> bool:

@@ -3,9 +3,10 @@
 A publisher is made for one request (connection, body, the results to load). ``prepare()``
 checks everything it can against the target without changing it (database, table, schema) and
 raises a UserError (exit 2, nothing recorded); ``run()`` does the work and returns what it did,
-or raises (the publish job is then Failed, exit 1). Adding a target: a connection model in
-``spark_jobs.spec.connections.CONNECTION_TYPES`` and a publisher class here in
-:func:`publisher_for`.
+or raises (the publish job is then Failed, exit 1). Every target's publisher derives from
+:class:`BasePublisher`. Adding a target: a connection model in
+``spark_jobs.spec.connections.CONNECTION_TYPES``, a package ``publish/<target>/`` with its
+publisher, and its row in :data:`spark_jobs.publish.targets.PUBLISHERS`.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from spark_jobs import jobstore
-from spark_jobs.errors import Problem, PublishError
+from spark_jobs.errors import Problem
 from spark_jobs.publish.actions import NEW_TABLE_ACTIONS, PublishOutcome, max_table_length
 from spark_jobs.publish.identifiers import Dialect
 from spark_jobs.publish.source import PublishSource
@@ -25,6 +26,9 @@ from spark_jobs.spec.publish import PublishBody
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+#: the connection model of a target (HiveConnection, RedshiftConnection)
+C = TypeVar("C", bound=ConnectionBase)
 
 
 @dataclass
@@ -73,6 +77,32 @@ def table_name_problem(name: str, action: object, dialect: Dialect) -> str | Non
     return why
 
 
+class BasePublisher(Generic[C]):
+    """What every target's publisher holds: the request it was made for.
+
+    A subclass names its ``target`` and the ``input_formats`` it loads, gives its
+    ``body_problems`` (the target's rules for a raw body) and adds ``prepare()`` and ``run()``.
+    """
+
+    target: ClassVar[str]
+    input_formats: ClassVar[frozenset[str]]
+
+    def __init__(
+        self,
+        spark: SparkSession,
+        connection: C,
+        body: PublishBody,
+        source: PublishSource,
+        hooks: PublishHooks | None = None,
+    ) -> None:
+        self.spark = spark
+        self.connection = connection
+        self.body = body
+        self.source = source
+        self.hooks = hooks or PublishHooks()
+        self.action = body.action
+
+
 class Publisher(Protocol):
     def prepare(self) -> None: ...
     def run(self) -> PublishOutcome: ...
@@ -103,18 +133,3 @@ class PublisherType(Protocol):
         source: PublishSource,
         hooks: PublishHooks,
     ) -> Publisher: ...
-
-
-def publisher_for(connection: ConnectionBase) -> PublisherType:
-    """The publisher class of a connection's type."""
-    if connection.type == "hive":
-        from spark_jobs.publish.hive import HivePublisher
-
-        return HivePublisher
-    if connection.type == "redshift":
-        from spark_jobs.publish.redshift import RedshiftPublisher
-
-        return RedshiftPublisher
-    raise PublishError(
-        f"connection {connection.label}: no publisher for connection type {connection.type!r}"
-    )

@@ -37,9 +37,9 @@ from spark_jobs.publish.base import (
     Publisher,
     PublisherType,
     PublishHooks,
-    publisher_for,
 )
 from spark_jobs.publish.source import PublishSource, check_source_files, find_source
+from spark_jobs.publish.targets import publisher_for
 from spark_jobs.spec.connections import ConnectionBase, Connections, load_connections
 from spark_jobs.spec.publish import DOCUMENT, PublishBody, load_publish_body, read_publish_document
 

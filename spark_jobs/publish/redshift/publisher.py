@@ -37,7 +37,12 @@ from spark_jobs.errors import (
 from spark_jobs.io.formats import DATE_FORMAT, TIMESTAMP_FORMAT, writer_options
 from spark_jobs.io.fs import filesystem_for, is_local, local_path, normalize_uri
 from spark_jobs.publish.actions import NEW_TABLE_ACTIONS, PublishOutcome, timestamped_candidates
-from spark_jobs.publish.base import PublishHooks, path_problems, table_name_problem
+from spark_jobs.publish.base import (
+    BasePublisher,
+    PublishHooks,
+    path_problems,
+    table_name_problem,
+)
 from spark_jobs.publish.identifiers import REDSHIFT
 from spark_jobs.publish.redshift.load_errors import driver_message
 from spark_jobs.publish.redshift.names import RedshiftTable, resolve_table
@@ -135,15 +140,12 @@ def _compression(paths: Sequence[str]) -> str | None:
     return found.pop() if found else None
 
 
-class RedshiftPublisher:
+class RedshiftPublisher(BasePublisher[RedshiftConnection]):
     """Publishes one job group's csv, json or avro results to one Redshift table."""
 
     target: ClassVar[str] = "Redshift"
     input_formats: ClassVar[frozenset[str]] = INPUT_FORMATS
-
-    @classmethod
-    def body_problems(cls, document: Mapping[str, Any]) -> list[Problem]:
-        return body_problems(document)
+    body_problems = staticmethod(body_problems)
 
     def __init__(
         self,
@@ -153,12 +155,7 @@ class RedshiftPublisher:
         source: PublishSource,
         hooks: PublishHooks | None = None,
     ) -> None:
-        self.spark = spark
-        self.connection = connection
-        self.body = body
-        self.source = source
-        self.hooks = hooks or PublishHooks()
-        self.action = body.action
+        super().__init__(spark, connection, body, source, hooks)
         self.format = body.inputFormat
         self.requested = resolve_table(body.path, body.table)
         self.token = uuid.uuid4().hex[:10]

@@ -1,7 +1,7 @@
 """Publish a job group's results to a Hive table through Spark's Hive support.
 
 Tables are Hive SerDe tables (``STORED AS PARQUET`` / ``STORED AS AVRO``, see
-:mod:`spark_jobs.publish.hive_sql`), or Delta tables (``USING DELTA``) for inputFormat delta.
+:mod:`spark_jobs.publish.hive.sql`), or Delta tables (``USING DELTA``) for inputFormat delta.
 Nothing is lost on failure:
 
 * ``load`` appends with one ``INSERT INTO``: Spark commits the new files only when every task
@@ -27,8 +27,7 @@ import logging
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, get_args
 
 from pyspark.sql.types import ArrayType, DataType, MapType, StructType
@@ -45,8 +44,13 @@ from spark_jobs.publish.actions import (
     PublishOutcome,
     timestamped_candidates,
 )
-from spark_jobs.publish.base import PublishHooks, path_problems, table_name_problem
-from spark_jobs.publish.hive_sql import (
+from spark_jobs.publish.base import (
+    BasePublisher,
+    PublishHooks,
+    path_problems,
+    table_name_problem,
+)
+from spark_jobs.publish.hive.sql import (
     TABLE_FORMATS,
     UnsupportedHiveType,
     columns_of,
@@ -67,7 +71,6 @@ from spark_jobs.publish.schema import (
     select_in_table_order,
 )
 from spark_jobs.publish.source import PublishSource, read_source
-from spark_jobs.session import LocalSessionSettings
 from spark_jobs.spec.connections import HiveConnection
 from spark_jobs.spec.publish import PublishBody, PublishFormat
 
@@ -77,52 +80,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _AVRO_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-# --- the session a Hive connection needs --------------------------------------------------------
-
-
-def local_hive_settings(
-    settings: LocalSessionSettings, connection: HiveConnection
-) -> LocalSessionSettings:
-    """A local session's settings for a Hive connection (Hive support on, its metastore).
-
-    With no metastoreUri the metastore is embedded: in the connection's metastoreDir, else in
-    ``settings.metastore_dir`` (the CLI's default, ``<job store>/hive``).
-    """
-    extra = dict(settings.extra_conf)
-    metastore_dir = settings.metastore_dir
-    warehouse_dir = settings.warehouse_dir
-    if connection.metastoreUri:
-        extra["spark.hadoop.hive.metastore.uris"] = connection.metastoreUri
-        metastore_dir = None
-        warehouse_dir = None
-    elif connection.metastoreDir:
-        metastore_dir = Path(connection.metastoreDir).absolute()
-        warehouse_dir = metastore_dir / "warehouse"
-    if connection.warehouseDir:
-        extra["spark.sql.warehouse.dir"] = connection.warehouseDir
-        warehouse_dir = None
-    return replace(
-        settings,
-        hive=True,
-        metastore_dir=metastore_dir,
-        warehouse_dir=warehouse_dir,
-        extra_conf=extra,
-    )
-
-
-def submitted_hive_conf(connection: HiveConnection) -> dict[str, str]:
-    """What a spark-submit session takes from a Hive connection (else the cluster's own Hive)."""
-    conf = {}
-    if connection.metastoreUri:
-        conf["spark.hadoop.hive.metastore.uris"] = connection.metastoreUri
-    elif connection.metastoreDir:
-        url = f"jdbc:derby:;databaseName={Path(connection.metastoreDir).absolute() / 'metastore_db'};create=true"
-        conf["spark.hadoop.javax.jdo.option.ConnectionURL"] = url
-    if connection.warehouseDir:
-        conf["spark.sql.warehouse.dir"] = connection.warehouseDir
-    return conf
 
 
 def storage_format(spark: SparkSession, table: TableName) -> str | None:
@@ -223,15 +180,12 @@ class _Plan:
     warnings: list[str] = field(default_factory=list)
 
 
-class HivePublisher:
+class HivePublisher(BasePublisher[HiveConnection]):
     """Publishes one job group's avro or pqt results to one Hive table."""
 
     target: ClassVar[str] = "Hive"
     input_formats: ClassVar[frozenset[str]] = TABLE_FORMATS
-
-    @classmethod
-    def body_problems(cls, document: Mapping[str, Any]) -> list[Problem]:
-        return body_problems(document)
+    body_problems = staticmethod(body_problems)
 
     def __init__(
         self,
@@ -241,12 +195,7 @@ class HivePublisher:
         source: PublishSource,
         hooks: PublishHooks | None = None,
     ) -> None:
-        self.spark = spark
-        self.connection = connection
-        self.body = body
-        self.source = source
-        self.hooks = hooks or PublishHooks()
-        self.action = body.action
+        super().__init__(spark, connection, body, source, hooks)
         self.requested = TableName(
             HIVE.check(body.path[0], what="database name"),
             HIVE.check(body.table, what="table name"),
