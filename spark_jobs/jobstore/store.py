@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 DEFAULT_ROOT = ".spark_jobs"
+#: the folder of a job group's profile (JSON and HTML)
+PROFILE_DIR = "profile"
 LOCK_WAIT_SECONDS = 30.0
 LOCK_STALE_SECONDS = 60.0
 
@@ -77,6 +79,17 @@ class JobStore:
         self.fs.mkdirs(self.group_dir(job_group_id))
         self.fs.write_bytes(path, json.dumps(document, indent=2).encode(), overwrite=True)
         return path
+
+    def save_profile(self, job_group_id: int, document: Any, html: str) -> tuple[str, str]:
+        """Write a job group's profile (``profile/profile.json`` and ``profile.html``); their
+        paths."""
+        folder = join(self.group_dir(job_group_id), PROFILE_DIR)
+        self.fs.mkdirs(folder)
+        json_path = join(folder, "profile.json")
+        html_path = join(folder, "profile.html")
+        self.fs.write_bytes(json_path, json.dumps(document, indent=2).encode(), overwrite=True)
+        self.fs.write_bytes(html_path, html.encode(), overwrite=True)
+        return json_path, html_path
 
     def load(self, job_group_id: int) -> JobGroupResult:
         path = self.result_path(job_group_id)

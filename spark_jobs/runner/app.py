@@ -25,6 +25,7 @@ from spark_jobs.errors import (
     is_user_error_code,
 )
 from spark_jobs.jobstore import DEFAULT_ROOT, JobGroupResult, JobStore, now
+from spark_jobs.profile import ProfileJob
 from spark_jobs.runner.job_group import ProfileRunner, create_job_group, run_job_group
 from spark_jobs.runner.plan import check_remote_inputs, plan_job
 from spark_jobs.runner.sources import SourceLister, needs_session
@@ -150,9 +151,7 @@ def run_command(
 
 
 def _default_profile_runner() -> ProfileRunner:
-    """The visual profile (``spark_jobs.profile``), imported only when a job group runs."""
-    from spark_jobs.profile import ProfileJob
-
+    """The visual profile (``spark_jobs.profile``)."""
     return ProfileJob()
 
 

@@ -49,6 +49,7 @@ from spark_jobs.jobstore import (
     SourceRecord,
     timestamp,
 )
+from spark_jobs.profile import ProfileReport
 from spark_jobs.recipe import DatasetReference, apply_recipe
 from spark_jobs.recipe.types import infer_types, to_physical
 from spark_jobs.runner.plan import DatasetKey, JobPlan
@@ -216,7 +217,8 @@ class RunContext:
 
 
 class ProfileRunner(Protocol):
-    """What runs the profile job after the outputs are committed; returns the job's details.
+    """What runs the profile job after the outputs are committed; returns the profile, which
+    the runner stores next to the result (:meth:`JobStore.save_profile`).
 
     ``cached``: ``df`` reads the target from Spark's cache (the runner persisted it for several
     consumers), so reading it again costs no recompute of the recipes.
@@ -226,11 +228,11 @@ class ProfileRunner(Protocol):
         self,
         spark: SparkSession,
         df: DataFrame,
-        result: JobGroupResult,
-        store: JobStore,
         *,
+        title: str,
+        description: str = "profile",
         cached: bool = False,
-    ) -> dict[str, Any]: ...
+    ) -> ProfileReport: ...
 
 
 def run_job_group(
@@ -390,13 +392,41 @@ def _run(ctx: RunContext, profile_runner: ProfileRunner | None) -> None:
             if profile_runner is None:
                 raise UserError("visual profiling is not available in this build")
             cached = ctx.frames[plan.target.dataset.id].cached
-            job.details = profile_runner(ctx.spark, target, result, ctx.store, cached=cached)
+            job.details = _profile(ctx, profile_runner, target, cached=cached)
             job.rowCount = target_rows
             job.finish("Complete")
         except Exception as exc:
             job.finish("Failed", ErrorRecord.of(exc))
             result.errors.append(ErrorRecord.of(exc))
         ctx.save()
+
+
+def _profile(
+    ctx: RunContext, profile_runner: ProfileRunner, target: DataFrame, *, cached: bool
+) -> dict[str, Any]:
+    """Profile the target, store the profile beside the result; the profile job's details."""
+    result = ctx.result
+    dataset = result.wrangledDataset
+    report = profile_runner(
+        ctx.spark,
+        target,
+        title=f"Profile of {dataset.name} (job group {result.id})",
+        description=f"job group {result.id} profile",
+        cached=cached,
+    )
+    document = {
+        **report.document,
+        "jobGroup": {"id": result.id, "wrangledDataset": dataset.model_dump()},
+    }
+    json_path, html_path = ctx.store.save_profile(result.id, document, report.html)
+    return {
+        "profileJson": json_path,
+        "profileHtml": html_path,
+        "rowCount": document["rowCount"],
+        "columnCount": document["columnCount"],
+        "sparkJobs": document["sparkJobs"],
+        "passes": document["passes"],
+    }
 
 
 def _consumer_counts(plan: JobPlan) -> dict[int, int]:

@@ -10,9 +10,7 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
-from spark_jobs.jobstore.records import JobGroupResult
-from spark_jobs.jobstore.store import JobStore
-from spark_jobs.profile import ProfileJob
+from spark_jobs.profile import ProfileJob, ProfileReport
 from spark_jobs.runner.app import run_command
 from spark_jobs.runner.job_group import ProfileRunner
 
@@ -133,13 +131,13 @@ class SourceRemovedBeforeProfile:
         self,
         spark: SparkSession,
         df: DataFrame,
-        result: JobGroupResult,
-        store: JobStore,
         *,
+        title: str,
+        description: str = "profile",
         cached: bool = False,
-    ) -> dict[str, Any]:
+    ) -> ProfileReport:
         self.source.unlink()
-        return self.job(spark, df, result, store, cached=cached)
+        return self.job(spark, df, title=title, description=description, cached=cached)
 
 
 def run_with_source_removed(
