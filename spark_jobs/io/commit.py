@@ -126,6 +126,27 @@ def as_uri(path: str) -> str:
     return normalize_uri(path) if is_local(path) else path
 
 
+def _committed(
+    staged: StagedOutput, final: str, files: list[FileInfo], *, delta_version: int | None = None
+) -> CommittedOutput:
+    """The record of a staged output committed at ``final`` with ``files``."""
+    setting = staged.setting
+    return CommittedOutput(
+        index=staged.index,
+        path=as_uri(final),
+        requested_path=setting.path,
+        action=setting.action,
+        format=setting.format,
+        compression=setting.compression,
+        single_file=staged.single_file,
+        writer=staged.writer,
+        files=[FileInfo(as_uri(f.path), f.is_dir, f.size) for f in files],
+        renamed_columns=staged.renamed_columns,
+        json_encoded_columns=staged.json_encoded_columns,
+        delta_version=delta_version,
+    )
+
+
 def commit_files(fs: FileSystem, staged: StagedOutput, job_group_id: int) -> CommittedOutput:
     """Move a staged file output into place by its action (see the module docstring)."""
     setting = staged.setting
@@ -159,19 +180,7 @@ def commit_files(fs: FileSystem, staged: StagedOutput, job_group_id: int) -> Com
     if setting.action == "append" and existed and fs.is_dir(final):
         marker = f"-jg{job_group_id}-"
         files = [f for f in files if marker in basename(f.path)]
-    return CommittedOutput(
-        index=staged.index,
-        path=as_uri(final),
-        requested_path=setting.path,
-        action=setting.action,
-        format=setting.format,
-        compression=setting.compression,
-        single_file=staged.single_file,
-        writer=staged.writer,
-        files=[FileInfo(as_uri(f.path), f.is_dir, f.size) for f in files],
-        renamed_columns=staged.renamed_columns,
-        json_encoded_columns=staged.json_encoded_columns,
-    )
+    return _committed(staged, final, files)
 
 
 def commit_delta(
@@ -200,19 +209,7 @@ def commit_delta(
             f"{delta.failure_summary(exc)}; the table is as it was"
         ) from exc
     log.info("output %d: Delta table %s version %d", staged.index, final, commit.version)
-    out = CommittedOutput(
-        index=staged.index,
-        path=as_uri(final),
-        requested_path=setting.path,
-        action=setting.action,
-        format=setting.format,
-        compression=setting.compression,
-        single_file=False,
-        writer=staged.writer,
-        files=[FileInfo(as_uri(f.path), False, f.size) for f in commit.files],
-        delta_version=commit.version,
-    )
-    return out, commit
+    return _committed(staged, final, commit.files, delta_version=commit.version), commit
 
 
 def _commit_s3(fs: FileSystem, staged: StagedOutput, job_group_id: int) -> str:

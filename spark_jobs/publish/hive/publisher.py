@@ -26,13 +26,12 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, get_args
+from typing import TYPE_CHECKING, ClassVar
 
 from pyspark.sql.types import ArrayType, DataType, MapType, StructType
 
-from spark_jobs.errors import JobError, Problem, PublishError, SparkJobsError, first_line
+from spark_jobs.errors import JobError, PublishError, SparkJobsError, first_line
 from spark_jobs.io.delta import (
     column_mapping_properties,
     needs_column_mapping,
@@ -46,9 +45,7 @@ from spark_jobs.publish.actions import (
 )
 from spark_jobs.publish.base import (
     BasePublisher,
-    PublishHooks,
-    path_problems,
-    table_name_problem,
+    BodyRules,
 )
 from spark_jobs.publish.hive.sql import (
     TABLE_FORMATS,
@@ -70,9 +67,8 @@ from spark_jobs.publish.schema import (
     schema_differences,
     select_in_table_order,
 )
-from spark_jobs.publish.source import PublishSource, read_source
+from spark_jobs.publish.source import read_source
 from spark_jobs.spec.connections import HiveConnection
-from spark_jobs.spec.publish import PublishBody, PublishFormat
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -98,27 +94,17 @@ def storage_format(spark: SparkSession, table: TableName) -> str | None:
 # --- the body --------------------------------------------------------------------------------
 
 
-def body_problems(document: Mapping[str, Any]) -> list[Problem]:
-    """Hive's rules for a raw publish body: one database in ``path``, valid names, avro or pqt."""
-    problems = []
-    fmt = document.get("inputFormat")
-    if isinstance(fmt, str) and fmt not in TABLE_FORMATS and fmt in get_args(PublishFormat):
-        problems.append(
-            Problem(
-                "$.inputFormat",
-                f"a Hive table is loaded from avro or pqt results, not {fmt} "
-                "(delta results make a Delta table; csv and json are for Redshift)",
-            )
-        )
-    problems += path_problems(
-        document, HIVE, target="Hive", what="database name", example="default"
-    )
-    table = document.get("table")
-    if isinstance(table, str) and table:
-        why = table_name_problem(table, document.get("action"), HIVE)
-        if why:
-            problems.append(Problem("$.table", why))
-    return problems
+#: Hive's rules for a raw publish body: one database in ``path``, valid names, avro or pqt
+RULES = BodyRules(
+    target="Hive",
+    dialect=HIVE,
+    formats=TABLE_FORMATS,
+    format_message="a Hive table is loaded from avro or pqt results, not {fmt} "
+    "(delta results make a Delta table; csv and json are for Redshift)",
+    container="database name",
+    example="default",
+)
+body_problems = RULES.problems
 
 
 def column_problems(schema: StructType, input_format: str) -> list[str]:
@@ -187,15 +173,8 @@ class HivePublisher(BasePublisher[HiveConnection]):
     input_formats: ClassVar[frozenset[str]] = TABLE_FORMATS
     body_problems = staticmethod(body_problems)
 
-    def __init__(
-        self,
-        spark: SparkSession,
-        connection: HiveConnection,
-        body: PublishBody,
-        source: PublishSource,
-        hooks: PublishHooks | None = None,
-    ) -> None:
-        super().__init__(spark, connection, body, source, hooks)
+    def setup(self) -> None:
+        body = self.body
         self.requested = TableName(
             HIVE.check(body.path[0], what="database name"),
             HIVE.check(body.table, what="table name"),
