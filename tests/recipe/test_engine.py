@@ -159,9 +159,7 @@ def test_splitrows(spark: SparkSession) -> None:
 
 def test_settype_datetime_with_platform_format(spark: SparkSession) -> None:
     # the format, then its family (mm*dd*yyyy: month, day, four-digit year, any separator)
-    df = spark.createDataFrame(
-        [("12-31-21",), ("12/31/2021",), ("2021-12-31",), ("",)], "d string"
-    )
+    df = spark.createDataFrame([("12-31-21",), ("12/31/2021",), ("2021-12-31",), ("",)], "d string")
     out = run(
         df,
         [
