@@ -10,7 +10,7 @@ from pyspark.sql import types as T
 
 from spark_jobs import metadata_columns
 from spark_jobs.recipe import ast
-from spark_jobs.recipe.compiler import StepContext, quoted, visible_columns
+from spark_jobs.recipe.context import StepContext, quoted, visible_columns
 from spark_jobs.recipe.registry import transform
 from spark_jobs.recipe.types import WrangleType, with_type
 
@@ -125,7 +125,7 @@ def _find_and_replace(ctx: StepContext) -> dict[str, str]:
     columns with the first match of ``on:`` (every match with ``matchAll: true``) replaced."""
     import re
 
-    from spark_jobs.recipe.compiler import regex_of
+    from spark_jobs.recipe.context import regex_of
 
     if not ctx.has("on"):
         raise ctx.error("type: findAndReplace needs on: (a string, `pattern` or /regex/)")

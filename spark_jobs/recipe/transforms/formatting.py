@@ -15,7 +15,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from spark_jobs.recipe import ast
-from spark_jobs.recipe.compiler import StepContext, quoted
+from spark_jobs.recipe.context import StepContext, quoted
 from spark_jobs.recipe.registry import transform
 from spark_jobs.recipe.transforms.columns import replace_column
 from spark_jobs.recipe.types import WrangleType
@@ -234,7 +234,7 @@ def dateformat(ctx: StepContext) -> DataFrame:
     """``dateformat col: a, b type: custom format: 'dd-MM-yyyy'`` (or a named format such as
     ``type: ddmmcommondate``): each value rewritten in place as DATEFORMAT($col, format) does;
     a value that is no date becomes missing. The columns stay typed Datetime, in that format."""
-    from spark_jobs.recipe.functions.datetime import FormatError, spark_pattern
+    from spark_jobs.dateformats import FormatError, spark_pattern
 
     kind_node = ctx.node("type")
     kind = str(kind_node.name if isinstance(kind_node, ast.ColumnRef) else ctx.literal("type"))

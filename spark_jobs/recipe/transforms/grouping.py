@@ -11,7 +11,7 @@ from pyspark.sql import types as T
 
 from spark_jobs.compat import try_cast
 from spark_jobs.recipe import ast
-from spark_jobs.recipe.compiler import StepContext, quoted
+from spark_jobs.recipe.context import StepContext, quoted
 from spark_jobs.recipe.registry import transform
 from spark_jobs.recipe.transforms.columns import window_for
 

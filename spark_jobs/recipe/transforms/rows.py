@@ -10,7 +10,7 @@ from pyspark.sql import types as T
 
 from spark_jobs import metadata_columns
 from spark_jobs.recipe import ast
-from spark_jobs.recipe.compiler import StepContext, quoted, visible_columns
+from spark_jobs.recipe.context import StepContext, quoted, visible_columns
 from spark_jobs.recipe.registry import transform
 from spark_jobs.recipe.transforms.columns import sort_columns
 from spark_jobs.recipe.types import (
@@ -186,7 +186,7 @@ def _bounds(ctx: StepContext, kind: str, column: str) -> Column:
 
 
 def _text_test(ctx: StepContext, kind: str, column: str) -> Column:
-    from spark_jobs.recipe.compiler import regex_of
+    from spark_jobs.recipe.context import regex_of
 
     regex = regex_of(ctx, ctx.node(kind))
     if kind == "startswith":
@@ -339,7 +339,7 @@ def header(ctx: StepContext) -> DataFrame:
 def splitrows(ctx: StepContext) -> DataFrame:
     """Each value of ``col:`` split on ``on:`` (a literal string) into one row per part."""
     from spark_jobs.recipe import ast
-    from spark_jobs.recipe.compiler import regex_of
+    from spark_jobs.recipe.context import regex_of
 
     names = ctx.column_names("col")
     if len(names) != 1:
