@@ -13,6 +13,7 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 
 from spark_jobs import metadata_columns
+from spark_jobs.dateformats import type_format_patterns
 from spark_jobs.errors import RecipeError
 from spark_jobs.recipe import DatasetReference, apply_recipe, parse_recipe
 from spark_jobs.recipe.types import column_type, infer_types
@@ -566,3 +567,19 @@ def test_unpivot_group_every(spark: SparkSession) -> None:
     out = run(df, ["unpivot col: `A-1/1/2020`, `B-2` groupEvery: 1"])
     assert rows(out) == [("o", "A-1/1/2020", "1"), ("o", "B-2", "2")]
     fails(df, ["unpivot col: `A-1/1/2020`, `B-2` groupEvery: 2"], "groupEvery")
+
+
+def test_type_format_patterns() -> None:
+    # pure Python: the Datetime type's dialect (mm = month in a date, MM = minutes), its family
+    assert type_format_patterns(["mm-dd-yy"]) == ["MM-dd-yy"]
+    assert type_format_patterns(["yy-mm-dd hh:mm:ss", "yyyy*mm*dd*HH:MM:SS"]) == [
+        "yy-MM-dd HH:mm:ss",
+        "yyyy-MM-dd HH:mm:ss",
+        "yyyy-MM-dd'T'HH:mm:ss",
+        "yyyy/MM/dd HH:mm:ss",
+        "yyyy/MM/dd'T'HH:mm:ss",
+        "yyyy.MM.dd HH:mm:ss",
+        "yyyy.MM.dd'T'HH:mm:ss",
+    ]
+    # a time alone; hh is the 12-hour clock only with an AM/PM marker
+    assert type_format_patterns(["hh:mm:ss", "hh:MMa"]) == ["HH:mm:ss", "hh:mma"]

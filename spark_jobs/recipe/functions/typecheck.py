@@ -7,6 +7,7 @@ from functools import reduce
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from spark_jobs.dateformats import type_format_patterns
 from spark_jobs.recipe import ast
 from spark_jobs.recipe.context import Arg, CallContext
 from spark_jobs.recipe.registry import function
@@ -52,9 +53,7 @@ def _named_type(ctx: CallContext, arg: Arg) -> WrangleType:
     name = str(arg.literal)
     try:
         if formats:
-            from spark_jobs.recipe.transforms.columns import platform_type_formats
-
-            return WrangleType.parse(name, platform_type_formats(formats))
+            return WrangleType.parse(name, type_format_patterns(formats))
         return WrangleType.parse(name)
     except KeyError:
         from spark_jobs.recipe.parser import suggest

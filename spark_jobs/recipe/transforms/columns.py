@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from spark_jobs import metadata_columns
+from spark_jobs.dateformats import type_format_patterns
 from spark_jobs.recipe import ast
 from spark_jobs.recipe.context import StepContext, quoted, visible_columns
 from spark_jobs.recipe.registry import transform
@@ -311,81 +310,11 @@ def move(ctx: StepContext) -> DataFrame:
     return ctx.df.select(*[quoted(c) for c in order])
 
 
-#: the platform's date tokens -> Spark's (month is ``mm`` in a date, minutes after ``HH:``)
-_PLATFORM_FORMAT = [
-    ("yyyy", "yyyy"),
-    ("yy", "yy"),
-    ("mmmm", "MMMM"),
-    ("mmm", "MMM"),
-    ("mm", "MM"),
-    ("dd", "dd"),
-    ("m", "M"),
-    ("d", "d"),
-]
-
-
-def _platform_time_format(time: str) -> str:
-    """The time part of a platform format: ``MM`` minutes, ``SS`` seconds; ``hh`` is the 24-hour
-    clock unless an ``a`` (AM/PM) follows, as in ``hh:MMa``."""
-    time = time.replace("MM", "mm").replace("SS", "ss")
-    return time if "a" in time else time.replace("hh", "HH")
-
-
-def platform_datetime_format(fmt: str) -> str:
-    """A platform Datetime format (``mm-dd-yyyy``, ``yyyy-mm-dd HH:MM:SS``, ``hh:MMa``) as a
-    Spark pattern."""
-    if " " in fmt or "T" in fmt:
-        date, sep, time = fmt.partition(" ") if " " in fmt else fmt.partition("T")
-        return (
-            platform_datetime_format(date)
-            + (sep if sep == " " else "'T'")
-            + (_platform_time_format(time))
-        )
-    if ":" in fmt:
-        return _platform_time_format(fmt)
-    out = []
-    i = 0
-    while i < len(fmt):
-        for src, dst in _PLATFORM_FORMAT:
-            if fmt.lower().startswith(src, i):
-                out.append(dst)
-                i += len(src)
-                break
-        else:
-            ch = fmt[i]
-            out.append(ch if not ch.isalpha() else f"'{ch}'")
-            i += 1
-    return "".join(out)
-
-
-#: what a ``*`` of a platform format family stands for: a date separator, or (before the hour)
-#: the one between date and time
-_FAMILY_DATE_SEPARATORS = ("-", "/", ".")
-_FAMILY_TIME_SEPARATORS = (" ", "T")
-
-
-def platform_type_formats(specs: Sequence[str]) -> list[str]:
-    """Spark patterns of a platform Datetime type written as ``'Datetime', format, family``
-    (``'yy-mm-dd hh:mm:ss', 'yyyy*mm*dd*HH:MM:SS'``): the format, then each spelling of the
-    family, whose ``*`` is any one date separator (``-``, ``/``, ``.``), and ``' '`` or ``T``
-    before the hour."""
-    out = [platform_datetime_format(specs[0])] if specs else []
-    for family in specs[1:]:
-        pieces = family.split("*")
-        for date_sep in _FAMILY_DATE_SEPARATORS:
-            for time_sep in _FAMILY_TIME_SEPARATORS:
-                text = pieces[0]
-                for piece in pieces[1:]:
-                    text += (time_sep if piece[:1] in ("H", "h") else date_sep) + piece
-                out.append(platform_datetime_format(text))
-    return list(dict.fromkeys(out))
-
-
 @transform("settype", required=("col", "type"), optional=("lockdatatype", "datetimetype"))
 def settype(ctx: StepContext) -> DataFrame:
     """``settype col: a type: Integer``; ``type: 'Datetime', 'mm-dd-yy', 'mm*dd*yyyy'`` or the platform's
     ``datetimeType: 'Datetime','yy-mm-dd hh:mm:ss','yyyy*mm*dd*HH:MM:SS'`` give the format
-    and its family (see :func:`platform_type_formats`). ``lockDataType: true`` is accepted: this engine never
+    and its family (see :func:`spark_jobs.dateformats.type_format_patterns`). ``lockDataType: true`` is accepted: this engine never
     re-infers a type after a step, so every type is locked."""
     names = ctx.column_names("col")
     values = ctx.values("type")
@@ -404,7 +333,7 @@ def settype(ctx: StepContext) -> DataFrame:
             raise ctx.error("give the format in type: or in datetimeType:, not both", values[1])
         formats = [str(ctx.literal_of(v)) for v in spec[1:]]
     try:
-        wtype = WrangleType.parse(type_name, platform_type_formats(formats))
+        wtype = WrangleType.parse(type_name, type_format_patterns(formats))
     except KeyError:
         from spark_jobs.recipe.parser import suggest
         from spark_jobs.recipe.types import known_type_names
