@@ -52,10 +52,22 @@ class Recipe:
                     out.add(_METADATA_FUNCTIONS[node.name.upper()])
             if step.transform.lower() == "header" and step.param("sourcerownumber"):
                 out.add("$sourcerownumber")
+            if step.transform.lower() == "rename" and _is_header_rename(step):
+                out.add("$sourcerownumber")
         return out
 
 
 _METADATA_FUNCTIONS = {"SOURCEROWNUMBER": "$sourcerownumber", "FILEPATH": "$filepath"}
+
+
+def _is_header_rename(step: ast.Step) -> bool:
+    """``rename type: header ...``: names read from source rows (by ``$sourcerownumber``)."""
+    kind = step.param("type")
+    if kind is None or len(kind.values) != 1:
+        return False
+    value = kind.values[0]
+    text = value.name if isinstance(value, ast.ColumnRef) else getattr(value, "value", None)
+    return isinstance(text, str) and text.lower() == "header"
 
 
 def parse_recipe(steps: Sequence[str]) -> Recipe:

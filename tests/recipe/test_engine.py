@@ -158,7 +158,8 @@ def test_splitrows(spark: SparkSession) -> None:
 
 
 def test_settype_datetime_with_platform_format(spark: SparkSession) -> None:
-    df = spark.createDataFrame([("12-31-21",), ("2021-12-31",), ("",)], "d string")
+    # the format, then its family (mm*dd*yyyy: month, day, four-digit year, any separator)
+    df = spark.createDataFrame([("12-31-21",), ("12/31/2021",), ("2021-12-31",), ("",)], "d string")
     out = run(
         df,
         [
@@ -166,8 +167,18 @@ def test_settype_datetime_with_platform_format(spark: SparkSession) -> None:
             "derive value: ISMISMATCHED(d, 'Datetime') as: 'bad'",
         ],
     )
-    assert column_type(out.schema["d"]).formats == ("MM-dd-yy",)
-    assert rows(out) == [("12-31-21", False), ("2021-12-31", True), ("", True)]
+    assert column_type(out.schema["d"]).formats == (
+        "MM-dd-yy",
+        "MM-dd-yyyy",
+        "MM/dd/yyyy",
+        "MM.dd.yyyy",
+    )
+    assert rows(out) == [
+        ("12-31-21", False),
+        ("12/31/2021", False),
+        ("2021-12-31", True),
+        ("", True),
+    ]
 
 
 def test_header(spark: SparkSession) -> None:
