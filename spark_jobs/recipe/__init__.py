@@ -7,7 +7,7 @@ there) and returns the transformed DataFrame, without running a Spark job.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from pyspark.errors import PySparkException
@@ -78,9 +78,17 @@ def _references(node: ast.Expr, step: int) -> list[DatasetReference]:
     return []
 
 
-def parse_recipe(steps: Sequence[str]) -> Recipe:
-    """Parse every step; the first error raises (naming its step, line and column)."""
-    return Recipe(tuple(parse_step(text, number) for number, text in enumerate(steps, start=1)))
+def parse_recipe(steps: Sequence[str], *, datasets: Collection[str] = ()) -> Recipe:
+    """Parse every step; the first error raises (naming its step, line and column).
+
+    ``datasets``: the names of the flow's datasets, which join / lookup / union steps may name
+    (the longest name that fits wins, so names may hold spaces, dots and commas)."""
+    return Recipe(
+        tuple(
+            parse_step(text, number, datasets=datasets)
+            for number, text in enumerate(steps, start=1)
+        )
+    )
 
 
 def apply_recipe(

@@ -330,6 +330,14 @@ def integer_modulo(a: Column, b: Column, *, a_whole: bool = False, b_whole: bool
     return F.when(whole, a.cast("long") % b.cast("long"))
 
 
+def truth(value: Column) -> Column:
+    """A value as a test (``&&``, ``||``, ``!``, AND, OR, NOT, IF): a boolean as it is (the
+    optimizer drops the no-op cast); a number is true when it is not 0, as the platform reads
+    ``IF(ARRAYLEN(a) || ARRAYLEN(b), ...)``; a text is true or false when it reads as one
+    (true/false, yes/no, y/n, t/f, 1/0), else missing."""
+    return value.cast(T.BooleanType())
+
+
 _COMPARE = {
     "==": lambda a, b: a == b,
     "=": lambda a, b: a == b,
@@ -343,8 +351,8 @@ _COMPARE = {
     "-": lambda a, b: a - b,
     "*": lambda a, b: a * b,
     "/": lambda a, b: a / b,
-    "&&": lambda a, b: a & b,
-    "||": lambda a, b: a | b,
+    "&&": lambda a, b: truth(a) & truth(b),
+    "||": lambda a, b: truth(a) | truth(b),
 }
 
 
@@ -392,7 +400,7 @@ class ExprCompiler:
             return _COMPARE[node.op](left, right)
         if isinstance(node, ast.UnaryOp):
             operand = self.compile(node.operand)
-            return ~operand if node.op == "!" else -operand
+            return ~truth(operand) if node.op == "!" else -operand
         if isinstance(node, ast.Call):
             spec = FUNCTIONS[node.name.upper()]
             if spec.kind == "aggregate" and not ctx.allow_aggregate:

@@ -146,9 +146,10 @@ def plan_job(
     imported_index = {d.id: i for i, d in enumerate(flow.importedDatasets)}
 
     plans: dict[int, DatasetPlan] = {}
+    names = {d.name for d in flow.wrangledDatasets} | {d.name for d in flow.importedDatasets}
     for index, dataset in enumerate(flow.wrangledDatasets):
         try:
-            recipe = parse_recipe(dataset.recipe)
+            recipe = parse_recipe(dataset.recipe, datasets=names)
         except RecipeError as exc:
             problems.append(_recipe_problem(index, dataset, exc))
             recipe = parse_recipe([])

@@ -8,7 +8,7 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 
 from spark_jobs.recipe import ast
-from spark_jobs.recipe.compiler import Arg, CallContext
+from spark_jobs.recipe.compiler import Arg, CallContext, truth
 from spark_jobs.recipe.registry import function
 
 
@@ -16,27 +16,29 @@ from spark_jobs.recipe.registry import function
 def if_(ctx: CallContext, args: list[Arg]) -> Column:
     """IF(test, then, [else]): a missing test counts as false."""
     otherwise = args[2].value if len(args) > 2 else F.lit(None)
-    return F.when(F.coalesce(args[0].value, F.lit(False)), args[1].value).otherwise(otherwise)
+    return F.when(F.coalesce(truth(args[0].value), F.lit(False)), args[1].value).otherwise(
+        otherwise
+    )
 
 
 @function("AND", arity=(2, None))
 def and_(ctx: CallContext, args: list[Arg]) -> Column:
-    return reduce(lambda a, b: a & b, [a.value for a in args])
+    return reduce(lambda a, b: a & b, [truth(a.value) for a in args])
 
 
 @function("OR", arity=(2, None))
 def or_(ctx: CallContext, args: list[Arg]) -> Column:
-    return reduce(lambda a, b: a | b, [a.value for a in args])
+    return reduce(lambda a, b: a | b, [truth(a.value) for a in args])
 
 
 @function("NOT")
 def not_(ctx: CallContext, args: list[Arg]) -> Column:
-    return ~args[0].value
+    return ~truth(args[0].value)
 
 
 @function("XOR", arity=2)
 def xor(ctx: CallContext, args: list[Arg]) -> Column:
-    a, b = args[0].value, args[1].value
+    a, b = truth(args[0].value), truth(args[1].value)
     return (a | b) & ~(a & b)
 
 

@@ -163,8 +163,12 @@ def move(ctx: StepContext) -> DataFrame:
         position = str(ctx.literal("position", "end")).lower()
         anchor = ctx.names_of(ctx.values("column"))[0] if ctx.has("column") else None
     if anchor in names:
-        raise ctx.error("cannot move a column next to itself", ctx.step.param("col"))
-    if position in ("beginning", "start", "first"):
+        # the platform writes this when the moved columns include the one they go next to:
+        # they gather, in the listed order, where that column stands
+        at = ctx.df.columns.index(anchor)
+        before = [c for c in rest if ctx.df.columns.index(c) < at]
+        order = before + names + rest[len(before) :]
+    elif position in ("beginning", "start", "first"):
         order = names + rest
     elif position in ("end", "last"):
         order = rest + names

@@ -9,6 +9,7 @@ delimiters, character positions or every n characters).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -38,12 +39,29 @@ def _first(value: Column, regex: str, group: int = 0) -> Column:
     return F.try_element_at(F.regexp_extract_all(value, F.lit(regex), F.lit(group)), F.lit(1))
 
 
+def part_names(columns: Sequence[str], source: str, count: int) -> list[str]:
+    """Names for the ``count`` columns a split of ``source`` makes, as the platform gives them:
+    the name without its trailing digits, numbered from 1 and skipping every number a column
+    already has (``OrderDate`` -> ``OrderDate1..3``; then ``OrderDate3`` -> ``OrderDate4, 5``;
+    ``column1`` -> ``column2, column3``)."""
+    base = source.rstrip("0123456789") or source
+    taken = {c.lower() for c in columns}
+    names: list[str] = []
+    n = 0
+    while len(names) < count:
+        n += 1
+        if f"{base}{n}".lower() not in taken:
+            names.append(f"{base}{n}")
+    return names
+
+
 def _replace_with_parts(ctx: StepContext, source: str, parts: list[Column]) -> DataFrame:
-    """``source`` replaced, in place, by ``source1``, ``source2``, ... (the split transforms)."""
+    """``source`` replaced, in place, by its parts (named by :func:`part_names`)."""
+    names = part_names(ctx.df.columns, source, len(parts))
     columns: list[Column] = []
     for c in ctx.df.columns:
         if c == source:
-            columns.extend(p.alias(f"{source}{i + 1}") for i, p in enumerate(parts))
+            columns.extend(p.alias(n) for p, n in zip(parts, names, strict=True))
         else:
             columns.append(quoted(c))
     return ctx.df.select(*columns)

@@ -193,7 +193,7 @@ def split(ctx: StepContext) -> DataFrame:
         raise ctx.error("split needs on: (a delimiter, pattern or /regex/)")
     source = names[0]
     regex = regex_of(ctx, ctx.node("on"))
-    from spark_jobs.recipe.transforms.patterns_split import outside_quotes, quote_of
+    from spark_jobs.recipe.transforms.patterns_split import outside_quotes, part_names, quote_of
 
     quote = quote_of(ctx)
     if quote is not None:
@@ -204,9 +204,8 @@ def split(ctx: StepContext) -> DataFrame:
     if limit < 1:
         raise ctx.error("limit: must be at least 1", ctx.step.param("limit"))
     parts = F.split(_text(source), regex, limit + 1)
-    new = [
-        F.try_element_at(parts, F.lit(i + 1)).alias(f"{source}{i + 1}") for i in range(limit + 1)
-    ]
+    names = part_names(ctx.df.columns, source, limit + 1)
+    new = [F.try_element_at(parts, F.lit(i + 1)).alias(n) for i, n in enumerate(names)]
     columns: list[Column] = []
     for c in ctx.df.columns:
         columns.extend(new if c == source else [quoted(c)])
