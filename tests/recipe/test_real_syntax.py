@@ -54,7 +54,7 @@ REAL_STEPS = [
     "pivot col: {Indicator Name} group: {Country Name},{Country Code},Year value: SUM(value) "
     "limit: 50",
     "rename type: manual mapping: [{any_-1},'Last value found at millisecond level']",
-    "unpivot col: {\"1960\"}, {\"1961\"}",
+    'unpivot col: {"1960"}, {"1961"}',
     "derive type: single value: ({Max%SalesInQtr} - {Min%OfSalesInQtr}) * 0.25 as: 'q'",
     "derive type: single value: MERGE(['User: ',{omProcess.license.licenseAttributionSource}])",
     "drop col: {Größe in m²}, {naïve café} action: Drop",
@@ -343,7 +343,10 @@ def test_platform_only_steps_say_why_and_what_to_do(text: str, says: str) -> Non
             "delete row: ISMISSING([sensorName])",
         ),
         ("Delete site_cat", "drop col: site_cat action: Drop"),
-        ("Delete rows with missing values in {Time of day}", "delete row: ISMISSING([{Time of day}])"),
+        (
+            "Delete rows with missing values in {Time of day}",
+            "delete row: ISMISSING([{Time of day}])",
+        ),
         ("Rename columns with the first row", None),
     ],
 )

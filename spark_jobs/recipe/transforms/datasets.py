@@ -16,7 +16,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from spark_jobs.recipe import ast
-from spark_jobs.recipe.compiler import StepContext, quoted, visible_columns
+from spark_jobs.recipe.context import StepContext, quoted, visible_columns
 from spark_jobs.recipe.registry import transform
 
 #: how the platform qualifies a column of the dataset the recipe belongs to
@@ -27,11 +27,9 @@ LOST = "MISSING"
 
 
 def _others(ctx: StepContext) -> list[DataFrame]:
-    from spark_jobs.recipe import _references
-
     frames = []
     for node in ctx.values("with"):
-        for ref in _references(node, ctx.step.number):
+        for ref in ast.dataset_references(node, ctx.step.number):
             try:
                 frames.append(ctx.resolve(ref))
             except KeyError:
@@ -43,9 +41,7 @@ def _others(ctx: StepContext) -> list[DataFrame]:
 
 def _with_names(ctx: StepContext) -> list[str | None]:
     """The name each dataset of ``with:`` is written with (None for one given by id)."""
-    from spark_jobs.recipe import _references
-
-    return [ref.name for node in ctx.values("with") for ref in _references(node, 0)]
+    return [ref.name for node in ctx.values("with") for ref in ast.dataset_references(node, 0)]
 
 
 def _source(ctx: StepContext, ref: ast.ColumnRef, names: Sequence[str | None]) -> int | None:
@@ -77,10 +73,6 @@ def _plain(ref: ast.ColumnRef) -> ast.ColumnRef:
 
 def _visible(df: DataFrame) -> DataFrame:
     return df.select(*[quoted(c) for c in visible_columns(df)])
-
-
-def _side_context(ctx: StepContext, df: DataFrame) -> StepContext:
-    return StepContext(df=df, step=ctx.step, resolve=ctx.resolve, dataset=ctx.dataset)
 
 
 @transform("union", required=("with",), optional=("type", "mapping"), dataset_params=("with",))
@@ -123,7 +115,7 @@ def union(ctx: StepContext) -> DataFrame:
             if ref is None:
                 value = F.lit(None).cast(T.StringType())
             else:
-                value = quoted(_side_context(ctx, frame).resolve_name(_plain(ref)))
+                value = quoted(ctx.over(frame).resolve_name(_plain(ref)))
             columns[index].append(value.alias(out))
     df = frames[0].select(*columns[0])
     for frame, selected in zip(frames[1:], columns[1:], strict=True):
@@ -165,7 +157,7 @@ def _keys(ctx: StepContext, right: DataFrame) -> list[tuple[str, str]]:
     """The key pairs: ``row: a == b && ...`` (the platform's form, columns qualified or not),
     ``key: a`` (same name both sides) or ``key: left == right``; or leftcol:/rightcol:. None at
     all is a cross join."""
-    right_ctx = _side_context(ctx, right)
+    right_ctx = ctx.over(right)
     names = _with_names(ctx)
     if ctx.has("leftcol") or ctx.has("rightcol"):
         lefts = ctx.column_names("leftcol")
@@ -197,7 +189,7 @@ def _outputs(ctx: StepContext, right: DataFrame) -> list[tuple[str, int, str]] |
     in the written order; None without col:."""
     if not ctx.has("col"):
         return None
-    right_ctx = _side_context(ctx, right)
+    right_ctx = ctx.over(right)
     names = _with_names(ctx)
     out: list[tuple[str, int, str]] = []
     for node in ctx.values("col"):
@@ -324,7 +316,7 @@ def lookup(ctx: StepContext) -> DataFrame:
                 raise ctx.error("col: of lookup names columns of this dataset", node)
             node = _plain(node)
         lefts += ctx.names_of([node])
-    right_ctx = _side_context(ctx, right)
+    right_ctx = ctx.over(right)
     rights: list[str] = []
     for node in ctx.values("key"):
         if isinstance(node, ast.ColumnRef) and node.dataset is not None:
