@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import partial
 
+from py4j.protocol import Py4JJavaError
 from pyspark.errors import PySparkException
 from pyspark.sql import DataFrame
 
@@ -81,6 +83,7 @@ def apply_recipe(
     """``df`` transformed by every step of ``recipe`` (lazily: no Spark job runs here)."""
     from spark_jobs.recipe.compiler import compile_expression
     from spark_jobs.recipe.context import StepContext
+    from spark_jobs.recipe.deep import JVM_STACK_OPTION, run_deep, step_depth
     from spark_jobs.recipe.registry import TRANSFORMS, load_families
 
     load_families()
@@ -90,9 +93,19 @@ def apply_recipe(
             ctx = StepContext(
                 df=df, step=step, resolve=resolve, dataset=dataset, compiler=compile_expression
             )
-            df = spec.fn(ctx)
+            df = run_deep(partial(spec.fn, ctx), step_depth(step))
         except RecipeError as exc:
             raise exc.with_dataset(dataset) from None
+        except Py4JJavaError as exc:
+            if not _stack_overflow(exc):
+                raise
+            raise RecipeError(
+                "the step nests an expression too deeply for the driver JVM's thread stack: "
+                f"start the driver with {JVM_STACK_OPTION} (docs/cluster.md, 'Deeply nested "
+                "expressions'), or split the expression over several steps",
+                SourceLocation(step.number, 1, 1, step.text),
+                dataset=dataset,
+            ) from None
         except PySparkException as exc:
             reason = first_line(exc)
             raise RecipeError(
@@ -101,3 +114,10 @@ def apply_recipe(
                 dataset=dataset,
             ) from None
     return df
+
+
+def _stack_overflow(exc: Py4JJavaError) -> bool:
+    try:
+        return bool(exc.java_exception.getClass().getName() == "java.lang.StackOverflowError")
+    except Exception:  # the JVM cannot say: not ours to explain
+        return False
