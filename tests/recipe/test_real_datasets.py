@@ -351,6 +351,21 @@ def test_older_forms(spark: SparkSession) -> None:
     assert rows(out) == [("1", "12", "94105", "yes"), ("2", "x", "", "n")]
 
 
+def test_settype_with_datetimetype_as_downloaded(spark: SparkSession) -> None:
+    df = spark.createDataFrame([("20-01-31 10:00:00",), ("",), (None,)], "t string")
+    out = run(
+        df,
+        [
+            "settype col: t datetimeType: 'Datetime','yy-mm-dd hh:mm:ss','yyyy*mm*dd*HH:MM:SS' "
+            "type: Datetime"
+        ],
+    )
+    older = run(df, ["settype col: t type: 'Datetime','yy-mm-dd hh:mm:ss','yyyy*mm*dd*HH:MM:SS'"])
+    assert column_type(out.schema["t"]) == column_type(older.schema["t"])
+    assert column_type(out.schema["t"]).formats == ("yy-MM-dd HH:mm:ss",)
+    assert rows(out) == [("20-01-31 10:00:00",), ("",), (None,)]
+
+
 def test_splitrows_with_a_doubled_quote(spark: SparkSession) -> None:
     df = spark.createDataFrame([('a\n"b\n""c""\nd"\ne',)], "column1 string")
     out = run(df, ["splitrows col: column1 on: '\\n' quote: '\\\"' quoteEscapeChar: '\\\"'"])
