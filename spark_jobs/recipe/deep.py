@@ -8,7 +8,8 @@ theirs), about five Python frames per level, so Python's default limit of 1000 f
 is raised for as long as it runs. Shallow recipes compile where they are called, as before.
 
 The thread is pyspark's ``InheritableThread``, so the Spark jobs a step may start while it
-compiles (``header``, ``pivot``) carry the caller's job group and description.
+compiles (``header``, ``pivot``) carry the caller's job group and description, and the caller's
+session is made the worker's active session.
 """
 
 from __future__ import annotations
@@ -46,13 +47,16 @@ def run_deep(fn: Callable[[], T], depth: int) -> T:
     if depth <= INLINE_DEPTH or getattr(_local, "deep", False):
         return fn()
     from pyspark import InheritableThread
+    from pyspark.sql import SparkSession
 
+    session = SparkSession.getActiveSession()
     outcome: list[T] = []
     failure: list[BaseException] = []
 
     def target() -> None:
         _local.deep = True
         try:
+            _activate(session)
             outcome.append(fn())
         except BaseException as exc:  # handed to the caller's thread below
             failure.append(exc)
@@ -74,3 +78,13 @@ def run_deep(fn: Callable[[], T], depth: int) -> T:
     if failure:
         raise failure[0]
     return outcome[0]
+
+
+def _activate(session: object) -> None:
+    """Make the caller's session the worker's active one: the JVM keeps it per thread, and code
+    that asks for it (``compat.try_cast`` on Spark 3.5) would find none."""
+    java_session = getattr(session, "_jsparkSession", None)
+    context = getattr(session, "sparkContext", None)
+    jvm = getattr(context, "_jvm", None)
+    if java_session is not None and jvm is not None:
+        jvm.org.apache.spark.sql.SparkSession.setActiveSession(java_session)

@@ -386,7 +386,7 @@ def test_numbers_and_texts_as_tests(spark: SparkSession) -> None:
     out = run(
         df,
         [
-            "derive type: single value: IF(ARRAYLEN(a) || ARRAYLEN(b), 'some', 'none') as: 'x'",
+            "derive type: single value: IF(LEN(a) - 2 || LEN(b) - 2, 'some', 'none') as: 'x'",
             "derive type: single value: IF(AND(!ISMISSING([c]), OR(c, 0)), 't', 'f') as: 'y'",
             "keep row: id != '9'",
         ],
