@@ -58,6 +58,12 @@ CODEGEN_DEFAULTS: dict[str, str] = {
 #: Only a JVM's launch can set it: local sessions and the cluster templates under conf/ do.
 JIT_JAVA_OPTIONS = "-XX:-DontCompileHugeMethods"
 
+#: JVM option for expressions nested hundreds deep (recipes that tools generate): Spark converts,
+#: analyses and evaluates an expression recursively, and the JVM's default 1 MiB thread stack
+#: overflows near 300 levels; 16 MiB (address space, committed only as used) holds the 1000
+#: levels a recipe may nest (parser.MAX_DEPTH). Local sessions and the cluster templates set it.
+STACK_JAVA_OPTIONS = "-Xss16m"
+
 DELTA_CONF: dict[str, str] = {
     "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
     "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
@@ -225,7 +231,7 @@ class LocalSessionSettings:
 
 def local_session_conf(settings: LocalSessionSettings) -> dict[str, str]:
     """The complete Spark configuration for a local session, as a plain dict (testable)."""
-    java_options = f"-Dderby.stream.error.file=/dev/null {JIT_JAVA_OPTIONS}"
+    java_options = f"-Dderby.stream.error.file=/dev/null {JIT_JAVA_OPTIONS} {STACK_JAVA_OPTIONS}"
     log4j = log4j_config()
     if log4j is not None:
         java_options += f" -Dlog4j.configurationFile={log4j.as_uri()}"
@@ -234,7 +240,7 @@ def local_session_conf(settings: LocalSessionSettings) -> dict[str, str]:
         "spark.sql.shuffle.partitions": "8",
         "spark.driver.extraJavaOptions": java_options,
         # executors of a standalone master (local mode runs in the driver's JVM)
-        "spark.executor.extraJavaOptions": JIT_JAVA_OPTIONS,
+        "spark.executor.extraJavaOptions": f"{JIT_JAVA_OPTIONS} {STACK_JAVA_OPTIONS}",
         **CODEGEN_DEFAULTS,
     }
     conf_file = settings.conf_file

@@ -10,6 +10,7 @@ from pyspark.sql import SparkSession
 from spark_jobs.session import (
     CODEGEN_DEFAULTS,
     JIT_JAVA_OPTIONS,
+    STACK_JAVA_OPTIONS,
     LocalSessionSettings,
     codegen_defaults_for,
     local_session_conf,
@@ -22,8 +23,9 @@ REPO = Path(__file__).resolve().parent.parent
 def test_local_sessions_compile_huge_generated_methods() -> None:
     conf = local_session_conf(LocalSessionSettings(jars=[]))
     assert conf["spark.sql.codegen.hugeMethodLimit"] == "8000"
-    assert JIT_JAVA_OPTIONS in conf["spark.driver.extraJavaOptions"].split()
-    assert JIT_JAVA_OPTIONS in conf["spark.executor.extraJavaOptions"].split()
+    for key in ("spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions"):
+        assert JIT_JAVA_OPTIONS in conf[key].split()
+        assert STACK_JAVA_OPTIONS in conf[key].split()
 
 
 def test_a_conf_file_or_caller_can_override_the_codegen_defaults(tmp_path: Path) -> None:
@@ -39,6 +41,7 @@ def test_the_standalone_template_carries_the_codegen_settings() -> None:
         assert props[key] == value
     for key in ("spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions"):
         assert JIT_JAVA_OPTIONS in props[key].split()
+        assert STACK_JAVA_OPTIONS in props[key].split()
 
 
 def test_the_running_jvm_has_the_settings(spark: SparkSession) -> None:
@@ -49,6 +52,7 @@ def test_the_running_jvm_has_the_settings(spark: SparkSession) -> None:
         jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
     )
     assert JIT_JAVA_OPTIONS in arguments
+    assert STACK_JAVA_OPTIONS in arguments
 
 
 def test_a_submitted_job_keeps_the_clusters_own_codegen_choice(spark: SparkSession) -> None:

@@ -36,6 +36,14 @@ def quoted(name: str) -> Column:
     return F.col("`" + name.replace("`", "``") + "`")
 
 
+def truth(value: Column) -> Column:
+    """A value as a test (``&&``, ``||``, ``!``, AND, OR, NOT, XOR, IF): a boolean as it is (the
+    optimizer drops the no-op cast); a number is true when it is not 0, as the platform reads
+    ``IF(ARRAYLEN(a) || ARRAYLEN(b), ...)``; a text is true or false when it reads as one
+    (true/false, yes/no, y/n, t/f, 1/0), else missing."""
+    return value.cast(T.BooleanType())
+
+
 def visible_columns(df: DataFrame) -> list[str]:
     return [c for c in df.columns if not metadata_columns.is_hidden(c)]
 

@@ -167,9 +167,12 @@ def _dataset_plans(spec: JobSpec, problems: list[Problem]) -> dict[int, DatasetP
     """Every wrangled dataset of the flow with its parsed recipe, its input and the datasets its
     steps refer to; what cannot be parsed or resolved is added to ``problems``."""
     plans: dict[int, DatasetPlan] = {}
+    names = {d.name for d in spec.flow.wrangledDatasets} | {
+        d.name for d in spec.flow.importedDatasets
+    }
     for index, dataset in enumerate(spec.flow.wrangledDatasets):
         try:
-            recipe = parse_recipe(dataset.recipe)
+            recipe = parse_recipe(dataset.recipe, datasets=names)
         except RecipeError as exc:
             problems.append(_recipe_problem(index, dataset, exc))
             recipe = parse_recipe([])

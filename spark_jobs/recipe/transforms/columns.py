@@ -297,8 +297,12 @@ def move(ctx: StepContext) -> DataFrame:
         position = str(ctx.literal("position", "end")).lower()
         anchor = ctx.names_of(ctx.values("column"))[0] if ctx.has("column") else None
     if anchor in names:
-        raise ctx.error("cannot move a column next to itself", ctx.step.param("col"))
-    if position in ("beginning", "start", "first"):
+        # the platform writes this when the moved columns include the one they go next to:
+        # they gather, in the listed order, where that column stands
+        at = ctx.df.columns.index(anchor)
+        before = [c for c in rest if ctx.df.columns.index(c) < at]
+        order = before + names + rest[len(before) :]
+    elif position in ("beginning", "start", "first"):
         order = names + rest
     elif position in ("end", "last"):
         order = rest + names
@@ -318,6 +322,10 @@ def settype(ctx: StepContext) -> DataFrame:
     re-infers a type after a step, so every type is locked."""
     names = ctx.column_names("col")
     values = ctx.values("type")
+    if ctx.has("datetimetype") and str(ctx.literal_of(values[0])).lower() in ("datetime", "date"):
+        # as downloaded: type: Datetime datetimeType: 'Datetime','yy-mm-dd','yyyy*mm*dd', the
+        # older type: 'Datetime','yy-mm-dd','yyyy*mm*dd' with the formats in a parameter apart
+        values = ctx.values("datetimetype")
     type_name = str(ctx.literal_of(values[0]))
     formats = [str(ctx.literal_of(v)) for v in values[1:]]
     if ctx.has("lockdatatype"):

@@ -41,17 +41,17 @@ def _first(value: Column, regex: str, group: int = 0) -> Column:
 def split_names(columns: list[str], source: str, count: int) -> list[str]:
     """Names of the ``count`` columns a split of ``source`` makes, as the platform names them:
     the source's name without its trailing digits, numbered from 1, skipping names the dataset
-    already has (the source's included). ``MyValues`` gives ``MyValues1``, ``MyValues2``, ...;
+    already has, in any case (the source's included). ``MyValues`` gives ``MyValues1``, ``MyValues2``, ...;
     ``column1`` gives ``column2``, ``column3``, ... (the platform's own flow exports list these)."""
     base = source.rstrip("0123456789") or source
-    taken = set(columns)
+    taken = {c.lower() for c in columns}
     names: list[str] = []
     n = 1
     while len(names) < count:
         name = f"{base}{n}"
-        if name not in taken:
+        if name.lower() not in taken:
             names.append(name)
-            taken.add(name)
+            taken.add(name.lower())
         n += 1
     return names
 

@@ -63,8 +63,8 @@ def nest(ctx: StepContext) -> DataFrame:
     """
     names = ctx.column_names("col")
     into = str(ctx.literal("into")).lower()
-    # the reference's own example writes into:'obj'
-    into = {"obj": "object", "arr": "array"}.get(into, into)
+    # the reference's own example writes into:'obj'; recipes the platform downloads, into: map
+    into = {"obj": "object", "map": "object", "arr": "array"}.get(into, into)
     if into not in ("array", "object"):
         raise ctx.error("into: is array or object", ctx.step.param("into"))
     default = "column1" if "column1" not in ctx.df.columns else f"nest_{'_'.join(names)}"

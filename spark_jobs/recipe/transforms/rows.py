@@ -305,6 +305,8 @@ def header(ctx: StepContext) -> DataFrame:
     df = ctx.df
     number = ctx.integer("sourcerownumber", None)
     visible = visible_columns(df)
+    if not visible:
+        raise ctx.error("header: the dataset has no columns to name")
     if number is not None:
         if metadata_columns.SOURCE_ROW_NUMBER not in df.columns:
             raise ctx.error(
@@ -349,11 +351,19 @@ def splitrows(ctx: StepContext) -> DataFrame:
         raise ctx.error("splitrows splits on a quoted string only", node)
     from spark_jobs.recipe.transforms.patterns_split import outside_quotes, quote_of
 
-    if ctx.has("quoteescapechar"):
-        raise ctx.error("quoteescapechar: is not supported", ctx.step.param("quoteescapechar"))
     source = names[0]
     regex = regex_of(ctx, node)
     quote = quote_of(ctx)
+    if ctx.has("quoteescapechar"):
+        # a quote written twice inside quotes ("a ""b"" c") leaves the count of quotes after a
+        # delimiter even or odd as it was, so the quote rule below already reads it right
+        escape = ctx.node("quoteescapechar")
+        if not (isinstance(escape, ast.StringLit) and quote is not None and escape.value == quote):
+            raise ctx.error(
+                "quoteescapechar: is supported only as the quote: character itself "
+                "(a quote written twice)",
+                escape,
+            )
     if quote is not None:
         regex = outside_quotes(regex, quote)
     parts = F.explode_outer(F.split(quoted(source).cast("string"), regex, -1))
