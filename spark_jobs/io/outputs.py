@@ -27,6 +27,7 @@ import gzip
 import io
 import logging
 import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 from spark_jobs.errors import MissingJarError, OutputError, first_line
@@ -38,7 +39,7 @@ from spark_jobs.io.commit import (
     commit_files,
     is_data_file,
 )
-from spark_jobs.io.formats import SPARK_FORMAT, prepare_for_format, writer_options
+from spark_jobs.io.formats import PART_EXTENSION, SPARK_FORMAT, prepare_for_format, writer_options
 from spark_jobs.io.fs import (
     FileSystem,
     basename,
@@ -110,8 +111,18 @@ class OutputCommitter:
             )
         return "fastavro"
 
-    def stage(self, df: DataFrame, setting: WriteSetting, index: int) -> StagedOutput:
-        """Write one output into its staging directory. Raises OutputError; nothing is committed."""
+    def stage(
+        self,
+        df: DataFrame,
+        setting: WriteSetting,
+        index: int,
+        *,
+        json_values: Sequence[str] = (),
+    ) -> StagedOutput:
+        """Write one output into its staging directory. Raises OutputError; nothing is committed.
+
+        ``json_values``: text columns holding JSON that a json output writes as JSON values.
+        """
         target = normalize_uri(setting.path)
         if setting.format == "delta":
             return self._stage_delta(df, setting, index, target)
@@ -123,7 +134,7 @@ class OutputCommitter:
         if is_local(staging_dir):
             self._janitor.watch(local_path(staging_dir))
         fmt = setting.format
-        prepared = prepare_for_format(df, fmt)
+        prepared = prepare_for_format(df, fmt, json_values)
         writer = "native"
         try:
             fs.mkdirs(staging_dir)
@@ -137,6 +148,12 @@ class OutputCommitter:
                     "output %d: avro written by the fastavro fallback (spark-avro absent or not chosen)",
                     index,
                 )
+            elif prepared.json_lines:
+                # whole JSON lines, as text: the same compression and line ends as json
+                prepared.df.write.format("text").options(
+                    compression=setting.compression, lineSep="\n"
+                ).mode("errorifexists").save(data_dir)
+                self._name_parts(fs, data_dir, ".txt", PART_EXTENSION["json"])
             else:
                 header = False if setting.asSingleFile else None
                 options = writer_options(setting, header=header)
@@ -196,6 +213,16 @@ class OutputCommitter:
         )
         self.staged.append(out)
         return out
+
+    @staticmethod
+    def _name_parts(fs: FileSystem, directory: str, written: str, wanted: str) -> None:
+        """Part files named ``part-...<written>[.gz]`` renamed to ``part-...<wanted>[.gz]``."""
+        for info in fs.list_dir(directory):
+            name = basename(info.path)
+            if not is_data_file(info) or written not in name:
+                continue
+            stem, _, tail = name.rpartition(written)
+            fs.rename(info.path, join(directory, stem + wanted + tail))
 
     @staticmethod
     def _drop_checksums(fs: FileSystem, directory: str) -> None:

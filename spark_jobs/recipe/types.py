@@ -41,6 +41,7 @@ from pyspark.sql import types as T
 from spark_jobs import metadata_columns
 from spark_jobs.compat import try_cast
 from spark_jobs.dateformats import format_guard
+from spark_jobs.recipe.json_text import array_json, map_json, parse_array, parse_object
 
 VALID = 0
 MISMATCHED = 1
@@ -408,6 +409,37 @@ def to_physical(df: DataFrame) -> DataFrame:
         else:
             columns.append(column)
     return df.select(*columns)
+
+
+def to_json_output(df: DataFrame) -> tuple[DataFrame, list[str]]:
+    """The columns as a JSON output holds them, and the names of those holding JSON values.
+
+    JSON keeps a value as the recipe shows it, like CSV: Datetime and Date text stays the text
+    (``2024-01-01``, ``01/02/2024``), not a timestamp. What JSON itself can type is typed, as
+    :func:`to_physical` does: Integer and Decimal as numbers, Boolean as booleans (mismatched
+    values null). Array and Object text is returned as normalised JSON text (null when it is
+    no JSON array / object, the platform's mismatched value), to be written as the JSON value
+    itself: those columns are the list returned.
+    """
+    columns = []
+    nested = []
+    for field in df.schema.fields:
+        wtype = column_type(field)
+        column = _quoted(field.name)
+        text_typed = isinstance(field.dataType, T.StringType)
+        if text_typed and wtype.name in ("Integer", "Decimal", "Boolean"):
+            columns.append(typed_value(column, wtype).alias(field.name))
+        elif text_typed and wtype.name in ("Array", "Object"):
+            parsed = parse_array(column) if wtype.name == "Array" else parse_object(column)
+            text = array_json(parsed) if wtype.name == "Array" else map_json(parsed)
+            columns.append(F.when(parsed.isNotNull(), text).alias(field.name))
+            nested.append(field.name)
+        elif text_typed and METADATA_KEY in (field.metadata or {}):
+            # see to_physical: drops the engine's metadata
+            columns.append(F.concat(column, F.lit("")).alias(field.name))
+        else:
+            columns.append(column)
+    return df.select(*columns), nested
 
 
 #: candidates of inference, in the order they are tried

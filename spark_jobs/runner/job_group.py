@@ -51,7 +51,7 @@ from spark_jobs.jobstore import (
 )
 from spark_jobs.profile import ProfileReport
 from spark_jobs.recipe import DatasetReference, apply_recipe
-from spark_jobs.recipe.types import infer_types, to_physical
+from spark_jobs.recipe.types import infer_types, to_json_output, to_physical
 from spark_jobs.runner.plan import DatasetKey, JobPlan
 from spark_jobs.runner.progress import StageProgress
 
@@ -61,8 +61,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: formats that store typed values: columns typed by the recipe engine are cast to their Spark type
-#: (CSV keeps every value as it was imported, mismatched ones included)
-TYPED_FORMATS = frozenset({"json", "avro", "pqt", "delta"})
+#: (CSV keeps every value as it was imported, mismatched ones included; JSON keeps dates as their
+#: text and writes arrays and objects as JSON values: recipe.types.to_json_output)
+TYPED_FORMATS = frozenset({"avro", "pqt", "delta"})
 OBSERVATION_WAIT_SECONDS = 10.0
 
 
@@ -374,11 +375,17 @@ def _write_outputs(ctx: RunContext, committer: OutputCommitter, target: DataFram
     ctx.save()
     for index, setting in enumerate(plan.outputs):
         ctx.cancel.check()
-        frame = to_physical(target) if setting.format in TYPED_FORMATS else target
+        json_values: list[str] = []
+        if setting.format == "json":
+            frame, json_values = to_json_output(target)
+        elif setting.format in TYPED_FORMATS:
+            frame = to_physical(target)
+        else:
+            frame = target
         ctx.spark.sparkContext.setJobDescription(
             f"output {index}: {setting.format} -> {setting.path}"
         )
-        committer.stage(frame, setting, index)
+        committer.stage(frame, setting, index, json_values=json_values)
     ctx.cancel.check()
     committed = committer.commit()
     ctx.spark.sparkContext.setJobDescription(None)  # type: ignore[arg-type]

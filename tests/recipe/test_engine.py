@@ -473,11 +473,6 @@ def test_no_python_udf_in_function_library(spark: SparkSession) -> None:
             step = f"derive value: {name}({', '.join(args)})"
         steps.append(f"{step} as: 'f_{name}'")
     assert len(steps) == len(FUNCTIONS) > 100
-    if int(spark.version.split(".")[0]) < 4:
-        # on Spark 3.5 the JSON array/object functions stop with a clear "needs Spark 4" error
-        # (tests/cluster/test_spark_lines.py checks it); every other function must compile
-        needs_4 = {n for n, spec in FUNCTIONS.items() if spec.family == "nested"}
-        steps = [s for s in steps if s.rsplit("'f_", 1)[1].rstrip("'") not in needs_4]
     # the listed exceptions: each runs as one vectorized (Arrow) Python UDF, never row by row
     assert _documented_python_udfs() == PYTHON_UDF_FUNCTIONS
     udf_steps = [s for s in steps if s.rsplit("'f_", 1)[1].rstrip("'") in PYTHON_UDF_FUNCTIONS]
