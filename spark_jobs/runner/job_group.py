@@ -51,6 +51,7 @@ from spark_jobs.runner.result import (
 )
 from spark_jobs.runner.sources import result_fields
 from spark_jobs.runner.store import JobStore
+from spark_jobs.session import jvm_extras_available
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -237,6 +238,7 @@ def run_job_group(
     result.sparkVersion = spark.version
     result.sparkMaster = spark.sparkContext.master
     result.sparkApplicationId = spark.sparkContext.applicationId
+    result.jvmExtras = sorted(name for name, ok in jvm_extras_available(spark).items() if ok)
     result.startedAt = result.createdAt
     for job in result.jobs:
         job.status = "Pending"
