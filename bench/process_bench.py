@@ -43,7 +43,7 @@ from bench import REPO, WORK, scaled, table
 BASE = WORK / "process"
 PR_SET_CHILD_SUBREAPER = 36
 #: a run's leftover processes (the JVM after its Python parent) get this long to exit
-REAP_SECONDS = 120.0
+REAP_SECONDS = 600.0
 
 
 @dataclass
@@ -195,10 +195,10 @@ def run_once(cmd: list[str], log: Path) -> tuple[float, float]:
     with log.open("w") as err:
         done = subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=err)
     wall = time.perf_counter() - started
-    _reap_all(time.monotonic() + REAP_SECONDS)
     if done.returncode != 0:
         tail = "\n".join(log.read_text().splitlines()[-20:])
         raise RuntimeError(f"{' '.join(cmd)} failed with exit code {done.returncode}:\n{tail}")
+    _reap_all(time.monotonic() + REAP_SECONDS)
     return wall, _children_cpu() - cpu_before
 
 

@@ -32,7 +32,8 @@ def main(source: str, target: str) -> None:
     quantity = F.expr("try_cast(quantity AS BIGINT)")
     price = F.expr("try_cast(unit_price AS DOUBLE)")
     df = df.withColumn("region_code", F.upper("region"))
-    df = df.filter(F.col("quantity").isNotNull() & (F.col("quantity") != ""))
+    # inferSchema types quantity as int when every value is a number (small files), else string
+    df = df.filter(F.col("quantity").isNotNull() & (F.col("quantity").cast("string") != ""))
     df = df.withColumn("line_total", F.round(quantity * price, 2))
     df = df.withColumn("customer", F.initcap(F.regexp_replace("customer", r"^\s+|\s+$", "")))
     df = df.withColumn("sku", F.regexp_replace("sku", "[0-9]+", "#"))
