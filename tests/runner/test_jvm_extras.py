@@ -124,7 +124,7 @@ def test_a_run_loads_the_extras_its_outputs_need_and_says_so(tmp_path: Path) -> 
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=1200,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert (
