@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,13 +44,15 @@ def _local_settings(args: argparse.Namespace, *, hive: bool = False) -> LocalSes
     return settings
 
 
-def _local_session_factory(
-    args: argparse.Namespace, *, hive: bool = False
-) -> Callable[[], SparkSession]:
-    def factory() -> SparkSession:
+def _run_session_factory(args: argparse.Namespace) -> Callable[[Mapping[str, str]], SparkSession]:
+    """A local session with only the JVM extras the job uses (and no Hive: a run needs none)."""
+
+    def factory(extras: Mapping[str, str]) -> SparkSession:
         from spark_jobs.session import build_local_session
 
-        return build_local_session(_local_settings(args, hive=hive))
+        settings = _local_settings(args)
+        settings.extras = dict(extras)
+        return build_local_session(settings)
 
     return factory
 
@@ -175,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_command(
             args.spec,
-            session=_local_session_factory(args),
+            session=_run_session_factory(args),
             job_store=args.job_store,
             result_file=args.result,
             progress=not args.no_progress,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -76,6 +76,16 @@ JVM_EXTRA_CLASSES: dict[str, str] = {
     "hadoop-aws": "org.apache.hadoop.fs.s3a.S3AFileSystem",
 }
 
+#: The jars of each JVM extra, by file name prefix (as ``make jars`` resolves conf/jars/pom.xml).
+#: Why: a local session loads only the extras its job uses (:func:`jars_of_extras`); every extra
+#: on every run cost seconds of each run's start (the AWS SDK bundle of hadoop-aws alone is
+#: 558 MB on the Spark 4 line), and the Delta extension is built into every session it is in.
+JVM_EXTRA_JARS: dict[str, tuple[str, ...]] = {
+    "spark-avro": ("spark-avro_",),
+    "delta-spark": ("delta-spark_", "delta-storage-"),
+    "hadoop-aws": ("hadoop-aws-", "bundle-", "aws-java-sdk-bundle-", "wildfly-openssl-"),
+}
+
 
 def spark_line() -> str:
     """The ``major.minor`` of the installed pyspark, which picks the jar set (``spark-4.0``)."""
@@ -110,6 +120,42 @@ def find_jvm_extras() -> list[str]:
                 continue
             return jars
     return []
+
+
+def extra_of_jar(jar: str) -> str | None:
+    """The JVM extra a jar belongs to (:data:`JVM_EXTRA_JARS`), or None for a jar of no extra."""
+    name = Path(jar).name
+    for extra, prefixes in JVM_EXTRA_JARS.items():
+        if name.startswith(prefixes):
+            return extra
+    return None
+
+
+def jars_of_extras(jars: Sequence[str], extras: Collection[str]) -> list[str]:
+    """The jars of the named extras among ``jars``; a jar of no known extra is always kept (a
+    classpath file of one's own may add jars the product knows nothing about)."""
+    return [j for j in jars if extra_of_jar(j) is None or extra_of_jar(j) in extras]
+
+
+def is_local_master(master: str) -> bool:
+    """Local mode: the tasks run in the driver's JVM (``local``, ``local[4]``, ``local[*, 2]``)."""
+    return master == "local" or master.startswith("local[")
+
+
+def jar_conf(jars: Sequence[str], master: str, driver_class_path: str | None) -> dict[str, str]:
+    """How a session gets its jars.
+
+    In local mode the jars go on the driver's class path, which the tasks share: ``spark.jars``
+    would also copy every jar into the executor's work directory when the first task starts
+    (measured: seconds of every run, for the 558 MB AWS SDK bundle). Any other master ships them
+    to its executors with ``spark.jars``.
+    """
+    if not jars:
+        return {}
+    if is_local_master(master):
+        entries = [driver_class_path] if driver_class_path else []
+        return {"spark.driver.extraClassPath": os.pathsep.join([*entries, *jars])}
+    return {"spark.jars": ",".join(jars)}
 
 
 def log4j_config() -> Path | None:
@@ -227,6 +273,9 @@ class LocalSessionSettings:
     warehouse_dir: Path | None = None
     extra_conf: Mapping[str, str] = field(default_factory=dict)
     jars: list[str] | None = None  # None: find_jvm_extras()
+    #: the JVM extras to load, each with why (``{"delta-spark": "output 0 is delta"}``); None:
+    #: every extra found (tests, publish, the demo). A job's run passes what it uses.
+    extras: Mapping[str, str] | None = None
 
 
 def local_session_conf(settings: LocalSessionSettings) -> dict[str, str]:
@@ -252,10 +301,11 @@ def local_session_conf(settings: LocalSessionSettings) -> dict[str, str]:
     if settings.master:
         conf["spark.master"] = settings.master
     jars = find_jvm_extras() if settings.jars is None else settings.jars
-    if jars:
-        conf["spark.jars"] = ",".join(jars)
-        if any("delta-spark" in Path(j).name for j in jars):
-            conf.update(DELTA_CONF)
+    if settings.extras is not None:
+        jars = jars_of_extras(jars, settings.extras)
+    conf.update(jar_conf(jars, conf["spark.master"], conf.get("spark.driver.extraClassPath")))
+    if any(extra_of_jar(j) == "delta-spark" for j in jars):
+        conf.update(DELTA_CONF)
     if settings.hive:
         conf["spark.sql.catalogImplementation"] = "hive"
         if settings.metastore_dir is not None:
@@ -284,7 +334,7 @@ def build_local_session(settings: LocalSessionSettings) -> SparkSession:
         builder = builder.enableHiveSupport()
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
-    announce_jvm_extras(spark)
+    announce_jvm_extras(spark, settings.extras)
     return spark
 
 
@@ -385,10 +435,22 @@ def jvm_extras_available(spark: SparkSession) -> dict[str, bool]:
     return dict(cache)
 
 
-def announce_jvm_extras(spark: SparkSession) -> None:
-    """Log once which optional JVM extras are present and what falls back when one is not."""
+def announce_jvm_extras(spark: SparkSession, chosen: Mapping[str, str] | None = None) -> None:
+    """Log once which optional JVM extras are present and what falls back when one is not.
+
+    ``chosen``: the extras a job asked for, with why (a local run loads only those); the line
+    then says which were loaded and which were left out.
+    """
     extras = jvm_extras_available(spark)
-    missing = [name for name, ok in extras.items() if not ok]
+    if chosen is not None:
+        loaded = [f"{name} ({why})" for name, why in chosen.items() if extras.get(name)]
+        left_out = [name for name in JVM_EXTRA_CLASSES if name not in chosen]
+        log.info(
+            "JVM extras loaded for this job: %s; left out (not used by the job): %s",
+            ", ".join(loaded) or "none",
+            ", ".join(left_out) or "none",
+        )
+    missing = [name for name, ok in extras.items() if not ok and (chosen is None or name in chosen)]
     if missing:
         log.info(
             "JVM extras not on the classpath: %s (run `make jars`; avro output falls back to "

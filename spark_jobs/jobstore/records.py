@@ -163,6 +163,9 @@ class JobGroupResult(ResultModel):
     sparkVersion: str | None = None
     sparkMaster: str | None = None
     sparkApplicationId: str | None = None
+    #: the optional JVM extras the run's session had (spark-avro, delta-spark, hadoop-aws): a
+    #: local run loads only those its job uses, a cluster run has what the cluster was given
+    jvmExtras: list[str] | None = None
 
     def job(self, job_id: int) -> JobRecord:
         return next(j for j in self.jobs if j.id == job_id)

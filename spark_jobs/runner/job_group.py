@@ -54,6 +54,7 @@ from spark_jobs.recipe import DatasetReference, apply_recipe
 from spark_jobs.recipe.types import infer_types, to_json_output, to_physical
 from spark_jobs.runner.plan import DatasetKey, JobPlan
 from spark_jobs.runner.progress import StageProgress
+from spark_jobs.session import jvm_extras_available
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -257,6 +258,7 @@ def run_job_group(
     result.sparkVersion = spark.version
     result.sparkMaster = spark.sparkContext.master
     result.sparkApplicationId = spark.sparkContext.applicationId
+    result.jvmExtras = sorted(name for name, ok in jvm_extras_available(spark).items() if ok)
     result.startedAt = result.createdAt
     for job in result.jobs:
         job.status = "Pending"

@@ -62,7 +62,7 @@ def run(
     result_file = tmp_path / "result.json"
     code = run_command(
         str(spec(tmp_path, outputs)),
-        session=lambda: spark,
+        session=lambda extras: spark,
         job_store=str(store),
         result_file=str(result_file),
         out=io.StringIO(),

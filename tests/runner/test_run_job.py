@@ -66,7 +66,7 @@ def run(
     result_file = spec_path.parent / "result.json"
     code = run_command(
         str(spec_path),
-        session=lambda: spark,
+        session=lambda extras: spark,
         job_store=str(store),
         result_file=str(result_file),
         out=out,
