@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-
 from zoneinfo import ZoneInfo
 
 #: date histogram periods, finest first: (name, approximate length in seconds)
@@ -76,10 +75,21 @@ def local(micros: int, tz: ZoneInfo) -> datetime:
 
 
 def truncate(value: datetime, period: str) -> datetime:
-    keep = ("year", "month", "day", "hour", "minute", "second")
-    fields = {"month": 1, "day": 1, "hour": 0, "minute": 0, "second": 0, "microsecond": 0}
-    cut = keep.index(period) + 1
-    return value.replace(**{k: v for k, v in fields.items() if k not in keep[:cut]})
+    """The start of the ``period`` (second ... year) that holds ``value``."""
+    value = value.replace(microsecond=0)
+    if period == "second":
+        return value
+    value = value.replace(second=0)
+    if period == "minute":
+        return value
+    value = value.replace(minute=0)
+    if period == "hour":
+        return value
+    value = value.replace(hour=0)
+    if period == "day":
+        return value
+    value = value.replace(day=1)
+    return value if period == "month" else value.replace(month=1)
 
 
 def next_bucket(value: datetime, period: str) -> datetime:
@@ -161,5 +171,3 @@ __all__ = [
     "top",
     "width_histogram",
 ]
-
-

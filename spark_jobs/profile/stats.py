@@ -220,7 +220,7 @@ def _number_json(
 ) -> dict[str, Any]:
     integer = col.type_name == "Integer"
     values = s["sample"]
-    q = sampled.quartiles(values) or [None, None, None]
+    q: Sequence[float | None] = sampled.quartiles(values) or (None, None, None)
     count = int(s.get("numbers") or 0)
     histogram = []
     if count:
@@ -267,20 +267,18 @@ def _datetime_json(
     else:
         out["period"] = period
         buckets = sampled.period_histogram(s["sample"], tmin, tmax, period, tz)
-        out["histogram"] = [
-            {"start": _iso(a), "end": _iso(b), "count": c} for a, b, c in buckets
-        ]
+        out["histogram"] = [{"start": _iso(a), "end": _iso(b), "count": c} for a, b, c in buckets]
     return out
 
 
-def _string_json(s: dict[str, Any], settings: ProfileSettings, share_error: float) -> dict[str, Any]:
+def _string_json(
+    s: dict[str, Any], settings: ProfileSettings, share_error: float
+) -> dict[str, Any]:
     texts: list[str] = s["sample"]
     return {
         "lengthMin": None if s.get("lmin") is None else int(s["lmin"]),
         "lengthMax": None if s.get("lmax") is None else int(s["lmax"]),
-        "topValues": [
-            {"value": v, "count": c} for v, c in sampled.top(texts, settings.top_values)
-        ],
+        "topValues": [{"value": v, "count": c} for v, c in sampled.top(texts, settings.top_values)],
         "topPatterns": [
             {"pattern": p, "count": c}
             for p, c in sampled.top([sampled.pattern(t) for t in texts], settings.top_patterns)
