@@ -22,7 +22,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from spark_jobs.errors import SparkJobsError
-from spark_jobs.recipe.compiler import quoted
+from spark_jobs.recipe.context import quoted
 from spark_jobs.recipe.types import WrangleType, column_type, rule_definition
 
 AGGREGATOR_CLASS = "sparkjobs.profile.ProfileAggregator"

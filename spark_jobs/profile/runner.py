@@ -18,7 +18,7 @@ from spark_jobs.io.fs import join
 from spark_jobs.profile.aggregate import ProfileAggregate
 from spark_jobs.profile.html import render_html
 from spark_jobs.profile.stats import ProfileSettings, profile_aggregate_for, profile_dataframe
-from spark_jobs.recipe.compiler import quoted
+from spark_jobs.recipe.context import quoted
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
