@@ -114,7 +114,9 @@ def period_histogram(
     values: Sequence[int], tmin: int, tmax: int, period: str, tz: ZoneInfo
 ) -> list[tuple[datetime, datetime, int]]:
     """(start, end, count) of every bucket from the first value's to the last's."""
-    found = Counter(truncate(local(v, tz), period) for v in values)
+    found: Counter[datetime] = Counter()
+    for micros, n in Counter(values).items():  # each distinct instant converted once
+        found[truncate(local(micros, tz), period)] += n
     bucket = truncate(local(tmin, tz), period)
     last = local(tmax, tz)
     keys = set(found)
