@@ -92,10 +92,11 @@ cluster-test: setup ## only the standalone-cluster test: master + 2 workers on l
 	$(PY) -m pytest -q -m cluster tests/cluster
 
 .PHONY: dist
-dist: venv ## the wheel and the zip for spark-submit --py-files, in dist/
-	rm -f dist/spark_jobs-*.whl dist/spark_jobs.zip
+dist: venv $(JARS_DIR)/spark-jobs-profile-3.5.jar $(JARS_DIR)/spark-jobs-profile-$(SPARK_LINE).jar ## the wheel, the zip for spark-submit --py-files and the profile's jars (one per Spark line), in dist/
+	rm -f dist/spark_jobs-*.whl dist/spark_jobs.zip dist/spark-jobs-profile-*.jar
 	$(PY) -m pip wheel -q --no-deps -w dist .
 	$(PY) scripts/cluster.py zip dist/spark_jobs.zip
+	cp $(JARS_DIR)/spark-jobs-profile-3.5.jar $(JARS_DIR)/spark-jobs-profile-$(SPARK_LINE).jar dist/
 
 .PHONY: lint
 lint: venv ## ruff (lint + format check) and mypy on the package

@@ -124,7 +124,9 @@ def test_delta_extension_and_catalog_only_with_the_delta_extra() -> None:
 
 def test_only_a_profiled_job_loads_the_profile_jar() -> None:
     profiled = local_session_conf(
-        LocalSessionSettings(jars=JARS_40, extras={"spark-jobs-profile": "the job group is profiled"})
+        LocalSessionSettings(
+            jars=JARS_40, extras={"spark-jobs-profile": "the job group is profiled"}
+        )
     )
     assert profiled["spark.driver.extraClassPath"].split(os.pathsep) == JARS_40[6:]
     plain = local_session_conf(LocalSessionSettings(jars=JARS_40, extras={}))
