@@ -109,9 +109,25 @@ format: venv ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix spark_jobs tests scripts bench
 	$(VENV)/bin/ruff format spark_jobs tests scripts bench
 
+# bench only: Amazon Deequ's column profiler beside ours (bench/profile_bench.py, Spark 3.5 line);
+# no test or job uses it
+DEEQU_CLASSPATH := $(JARS_DIR)/bench-deequ.classpath
+$(DEEQU_CLASSPATH): bench/deequ/pom.xml
+	mkdir -p $(JARS_DIR)
+	$(MVN) $(MVN_FLAGS) -f bench/deequ/pom.xml dependency:build-classpath \
+	  -Dmdep.includeScope=runtime -Dmdep.outputFile=$(CURDIR)/$@.tmp
+	mv $@.tmp $@
+
+.PHONY: bench-deps
+bench-deps: $(DEEQU_CLASSPATH) ## the benchmarks' own JVM jars (Deequ, bench/deequ/pom.xml) once into .jars/
+
 .PHONY: bench
-bench: setup ## run the benchmarks and write bench/results.md
+bench: setup setup-spark35 bench-deps ## run the benchmarks and write bench/results.md
 	$(PY) -m bench
+
+.PHONY: bench-profile
+bench-profile: setup setup-spark35 bench-deps ## the profile bench alone (Spark 4 and 3.5, Deequ beside ours; BENCH_ROWS, BENCH_ROUNDS)
+	$(PY) -m bench.profile_bench
 
 .PHONY: clean
 clean: ## remove run products (keeps .venv and .jars)
