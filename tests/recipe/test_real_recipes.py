@@ -187,7 +187,8 @@ def compile_recipe(spark: SparkSession, index: int, steps: list[str]) -> list[Ou
             outcomes.append(Outcome(index, number, text, "platform", exc.message))
             continue
         except RecipeError as exc:
-            outcomes.append(Outcome(index, number, text, "failed", exc.message))
+            kind = "invalid" if _invalid_pattern(text) else "failed"
+            outcomes.append(Outcome(index, number, text, kind, exc.message))
             continue
         this, theirs = _columns_named(step)
         df = _widened(spark, df, _missing(step, df, this))
