@@ -24,6 +24,7 @@ from spark_jobs.errors import (
     EXIT_JOB_FAILED,
     EXIT_OK,
     JobCanceledError,
+    MetastoreInUseError,
     Problem,
     PublishError,
     SparkJobsError,
@@ -42,6 +43,12 @@ from spark_jobs.publish.base import (
 from spark_jobs.publish.source import PublishSource, check_source_files, find_source
 from spark_jobs.runner.result import ErrorRecord, JobGroupResult, JobRecord
 from spark_jobs.runner.store import DEFAULT_ROOT, JobStore
+from spark_jobs.session import (
+    check_metastore_free,
+    derby_holder,
+    embedded_metastore_dir,
+    metastore_in_use_message,
+)
 from spark_jobs.spec.connections import ConnectionBase, Connections, load_connections
 from spark_jobs.spec.publish import DOCUMENT, PublishBody, load_publish_body, read_publish_document
 
@@ -111,13 +118,21 @@ def publish_command(
     out: IO[str] | None = None,
     err: IO[str] | None = None,
     hooks: PublishHooks | None = None,
+    job_id: int | None = None,
+    session_id: str | None = None,
 ) -> int:
-    """Publish one job group's results; returns the process exit code."""
+    """Publish one job group's results; returns the process exit code.
+
+    ``job_id`` (with ``session_id``): a publish job that ``spark-jobs serve`` recorded (Pending)
+    when it answered the request. This run carries it out; a problem found before the publish
+    starts is recorded on that job too, since nobody reads this process's exit code.
+    """
     out = out or sys.stdout
     err = err or sys.stderr
     hooks = hooks or PublishHooks()
     result: JobGroupResult | None = None
     store: JobStore | None = None
+    pending = _PendingJob(job_store, job_group_id, job_id) if job_id is not None else None
     try:
         if job_group_id < 1:
             raise PublishError(f"a job group id is a positive number, not {job_group_id}")
@@ -127,10 +142,11 @@ def publish_command(
             result = store.load(job_group_id)
             find_source(result, request.body, target=request.publisher.target)
     except UserError as exc:
-        return _invalid(exc, err)
+        return _invalid(exc, err, pending)
 
     spark = session(request.connection)
     try:
+        check_metastore_free(spark)
         if store is None or result is None:
             store = JobStore(job_store, spark)
             result = store.load(job_group_id)
@@ -139,26 +155,59 @@ def publish_command(
         publisher = request.publisher(spark, request.connection, request.body, source, hooks)
         publisher.prepare()
     except UserError as exc:
-        return _invalid(exc, err)
+        return _invalid(exc, err, pending)
     except Exception as exc:  # the metastore or a file system failed before anything changed
+        exc = _plain_metastore_error(spark, exc)
         err.write(
             f"error: publishing job group {job_group_id} failed before it started: {error_summary(exc)}\n"
         )
         err.flush()
+        if pending is not None:
+            pending.fail(exc)
         return EXIT_JOB_FAILED
 
-    session_id = str(uuid.uuid4())
-    job = start_publish_job(store, request, source, session_id)
+    session_id = session_id or str(uuid.uuid4())
+    job = start_publish_job(store, request, source, session_id, job_id=job_id)
     response = {"jobgroupId": job_group_id, "reason": "JobStarted", "sessionId": session_id}
     out.write(json.dumps(response, indent=2) + "\n")
     out.flush()
     return _run(publisher, store, request, job, err)
 
 
-def _invalid(exc: UserError, err: IO[str]) -> int:
+def _plain_metastore_error(spark: SparkSession, exc: Exception) -> Exception:
+    """Hive's ``Unable to instantiate ...SessionHiveMetaStoreClient`` on an embedded metastore
+    almost always means another process opened it meanwhile: say so, and what to do."""
+    if isinstance(exc, SparkJobsError) or "SessionHiveMetaStoreClient" not in str(exc):
+        return exc
+    database = embedded_metastore_dir(dict(spark.sparkContext.getConf().getAll()))
+    if database is None:
+        return exc
+    return MetastoreInUseError(metastore_in_use_message(database, derby_holder(database)))
+
+
+def _invalid(exc: UserError, err: IO[str], pending: _PendingJob | None = None) -> int:
     err.write(f"error: {exc.message}\n")
     err.flush()
+    if pending is not None:
+        pending.fail(exc)
     return EXIT_INVALID_INPUT
+
+
+@dataclass(frozen=True)
+class _PendingJob:
+    """A publish job recorded by the server, to fail when the publish cannot start."""
+
+    job_store: str
+    job_group_id: int
+    job_id: int
+
+    def fail(self, exc: BaseException) -> None:
+        store = JobStore(self.job_store)
+        try:
+            job = store.load(self.job_group_id).job(self.job_id)
+        except (UserError, StopIteration):
+            return
+        finish_publish_job(store, self.job_group_id, job, error=exc)
 
 
 def _run(
@@ -191,12 +240,18 @@ def _run(
 
 
 def start_publish_job(
-    store: JobStore, request: PublishRequest, source: PublishSource, session_id: str
+    store: JobStore,
+    request: PublishRequest,
+    source: PublishSource,
+    session_id: str,
+    *,
+    job_id: int | None = None,
 ) -> JobRecord:
-    """Append an InProgress publish job after the filewriter job; returns its record."""
+    """Append an InProgress publish job after the filewriter job (or start the one the server
+    recorded as ``job_id``); returns its record."""
     body = request.body
     job = JobRecord(
-        id=store.new_job_id(),
+        id=job_id if job_id is not None else store.new_job_id(),
         type="publish",
         details={
             "sessionId": session_id,
@@ -220,7 +275,11 @@ def start_publish_job(
     job.start()
 
     def add(result: JobGroupResult) -> None:
-        result.add_job(job, after=[source.writer_job_id])
+        if any(j.id == job.id for j in result.jobs):
+            job.createdAt = result.job(job.id).createdAt
+            result.replace_job(job)
+        else:
+            result.add_job(job, after=[source.writer_job_id])
         result.refresh_status()
 
     store.update(request.job_group_id, add)
