@@ -17,6 +17,11 @@ SPARK35_TESTS := $(wildcard tests/spec tests/io tests/runner tests/recipe) tests
 # JSON arrays/objects in recipes need VARIANT (Spark 4): on 3.5 they fail with a clear message,
 # which tests/cluster/test_spark_lines.py checks; their own tests run on Spark 4 only
 SPARK35_SKIP := --ignore=tests/recipe/test_nested.py --ignore=tests/recipe/test_reshape.py
+# Apache Airflow and its Google provider, in a venv of their own (they are no dependency of the
+# package): tests/server/test_airflow.py drives the server with Airflow's Dataprep hook and sensor
+VENV_AIRFLOW  ?= .venv-airflow
+PY_AIRFLOW    := $(VENV_AIRFLOW)/bin/python
+AIRFLOW_REQS  := apache-airflow==3.3.2 apache-airflow-providers-google==22.8.0
 export PYSPARK_PYTHON := $(CURDIR)/$(PY)
 export PYSPARK_DRIVER_PYTHON := $(CURDIR)/$(PY)
 
@@ -60,6 +65,15 @@ $(CLASSPATH35): conf/jars/pom.xml
 .PHONY: setup-spark35
 setup-spark35: $(VENV35)/.installed $(CLASSPATH35) ## .venv-spark35 (pyspark 3.5, constraints-spark35.txt) and its JVM extras
 
+$(VENV_AIRFLOW)/.installed: constraints-airflow.txt
+	test -x $(PY_AIRFLOW) || $(PYTHON) -m venv $(VENV_AIRFLOW)
+	$(PY_AIRFLOW) -m pip install -q --upgrade pip
+	$(PY_AIRFLOW) -m pip install -q -c constraints-airflow.txt $(AIRFLOW_REQS)
+	touch $@
+
+.PHONY: setup-airflow
+setup-airflow: $(VENV_AIRFLOW)/.installed ## .venv-airflow: Airflow + its Google provider (constraints-airflow.txt), for the server's Airflow test
+
 .PHONY: system
 system: ## Debian packages the tests need (postgresql, chromium), installed only when missing
 	bash scripts/setup-system.sh
@@ -72,7 +86,7 @@ demo: setup ## run the example job group on local Spark and show where its outpu
 	$(PY) scripts/demo.py
 
 .PHONY: test
-test: setup setup-spark35 ## run the whole test suite (unit and integration), then the unit suite on Spark 3.5
+test: setup setup-spark35 setup-airflow ## run the whole test suite (unit and integration), then the unit suite on Spark 3.5
 	$(PY) -m pytest -q
 	$(MAKE) --no-print-directory test-spark35
 

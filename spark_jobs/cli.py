@@ -96,7 +96,14 @@ def _positive_count(text: str) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from spark_jobs.server import ServerSettings, load_tokens, serve
+    try:
+        from spark_jobs.server import ServerSettings, load_tokens, serve
+    except ModuleNotFoundError as exc:
+        sys.stderr.write(
+            f"error: spark-jobs serve needs the server extra ({exc.name} is missing): "
+            "pip install 'spark-jobs[server]'\n"
+        )
+        return EXIT_INVALID_INPUT
 
     connections = Path(args.connections) if args.connections else None
     if connections is None and Path("conf/connections.json").is_file():

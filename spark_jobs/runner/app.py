@@ -218,13 +218,14 @@ def run_created_command(
 def fail_created_job_group(
     store: JobStore, result: JobGroupResult, exc: SparkJobsError, *, status: JobStatus = "Failed"
 ) -> JobGroupResult:
-    """End a job group that never ran: its first job gets ``status`` and the error, the others
-    Canceled, and the error is the job group's. Used by the driver and by the server (a driver
-    that died or was canceled before it recorded an end)."""
+    """End the run of a job group that did not record its own end: its first open job gets
+    ``status`` and the error, the other open ones Canceled, and the error is the job group's.
+    Publish jobs are left alone (each has its own driver). Used by the driver and by the server
+    (a driver that died or was canceled before it recorded an end)."""
     record = error_record(exc)
     first = True
     for job in result.jobs:
-        if job.status in TERMINAL:
+        if job.status in TERMINAL or job.type == "publish":
             continue
         job.finish(status if first else "Canceled", record if first else None)
         first = False

@@ -195,9 +195,14 @@ class Scheduler:
         return self.root / "jobGroups" / str(group_id) / "drivers" / f"{name}.json"
 
     def _write_record(self, task: Task, **state: Any) -> None:
+        """Update the driver's record (what was known before, e.g. when it started, stays)."""
         path = self._record_path(task.group_id, task.name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        document = {**task.to_json(), **state}
+        try:
+            before = json.loads(path.read_text())
+        except (OSError, ValueError):
+            before = {}
+        document = {**before, **task.to_json(), **state}
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(json.dumps(document, indent=2))
         os.replace(tmp, path)
@@ -259,7 +264,7 @@ class Scheduler:
         except JobGroupNotFound:
             return False
         if task.kind == "run":
-            return result.status not in TERMINAL
+            return any(j.type != "publish" and j.status not in TERMINAL for j in result.jobs)
         return any(j.id == task.job_id and j.status not in TERMINAL for j in result.jobs)
 
     # -- the queue ---------------------------------------------------------------------------
@@ -394,7 +399,8 @@ class Scheduler:
         except JobGroupNotFound:
             return
         if task.kind == "run":
-            if result.status not in TERMINAL:
+            # publish jobs accepted after the run completed have drivers of their own
+            if any(j.type != "publish" and j.status not in TERMINAL for j in result.jobs):
                 fail_created_job_group(self.store, result, error, status=status)  # type: ignore[arg-type]
             return
         record = error_record(error)

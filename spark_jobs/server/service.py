@@ -140,12 +140,18 @@ class JobGroupService:
         return result.create_response()
 
     def _flow_of(self, body: Mapping[str, Any]) -> FlowEntry:
+        """The flow holding the body's wrangled dataset; 400 when no flow has it."""
         ref = body.get("wrangledDataset")
-        dataset_id = ref.get("id") if isinstance(ref, Mapping) else None
-        if not isinstance(dataset_id, int) or isinstance(dataset_id, bool):
-            # the model reports the field's own problem (missing, not a number)
-            self._spec(body, None)
-            raise AssertionError("unreachable: the body has no wrangled dataset id")
+        raw = ref.get("id") if isinstance(ref, Mapping) else None
+        dataset_id = None
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            dataset_id = raw
+        elif isinstance(raw, str) and raw.strip().isdigit():  # the model takes "11" for 11
+            dataset_id = int(raw)
+        if dataset_id is None:
+            self._spec(body, None)  # raises with the field's own problem, and every other
+            problem = Problem("$.wrangledDataset.id", f"{raw!r} is not a wrangled dataset id")
+            raise invalid(SpecError([problem], document="job group"))
         entry = self.catalog.for_dataset(dataset_id)
         if entry is None:
             known = ", ".join(str(i) for i in self.catalog.dataset_ids()) or "none"
@@ -257,6 +263,9 @@ class JobGroupService:
         if not open_jobs:
             return {"jobIds": [], "jobgroupId": job_group_id}
         if not self.scheduler.cancel(job_group_id):
+            drivers = Path(self.store.group_dir(job_group_id)) / "drivers"
+            if drivers.is_dir():  # ours, and its driver ended a moment ago: nothing to cancel
+                return {"jobIds": [], "jobgroupId": job_group_id}
             # no driver of this server runs it (a `spark-jobs run` elsewhere): not ours to stop
             raise InvalidRequest(
                 f"job group {job_group_id} is not run by this server (host {result.host}, "

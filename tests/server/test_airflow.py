@@ -84,4 +84,4 @@ def test_airflows_dataprep_hook_and_sensor_drive_a_job_group(
     assert embedded["jobs"]["data"] == jobs
     assert embedded["wrangledDataset"] == {"id": 11, "name": "orders_doubled"}
     lines = (api_server.root / "out" / "from_airflow.csv").read_text().splitlines()
-    assert lines[0] == "order_id,region,quantity,unit_price,double_quantity"
+    assert lines[0] == "order_id,region,quantity,double_quantity,unit_price"

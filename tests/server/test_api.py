@@ -152,6 +152,9 @@ def test_bodies_that_are_not_a_job_group(api_server: ApiServer) -> None:
         }
         assert problems(post(b"{}")) == {"$": "missing required field 'wrangledDataset'"}
         assert problems(post(b'{"wrangledDataset": {"id": "eleven"}}'))["$.wrangledDataset.id"]
+        assert problems(post(b'{"wrangledDataset": {"id": true}}')) == {
+            "$.wrangledDataset.id": "True is not a wrangled dataset id"
+        }
 
 
 def test_a_body_too_large_is_413(api_server: ApiServer) -> None:

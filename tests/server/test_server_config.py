@@ -173,3 +173,19 @@ def test_path_roots(tmp_path: Path) -> None:
     for location in refused_paths:
         assert policy.problem(location) is not None, location
     assert "contains '..'" in (policy.problem("data/../x.csv") or "")
+
+
+def test_one_server_per_job_store(
+    tmp_path: Path, flows: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from spark_jobs.server.main import hold_job_store
+
+    held = hold_job_store(tmp_path / "store")  # as a running server holds it
+    try:
+        refused(
+            capsys,
+            serve(tmp_path, "--flows", str(flows)),
+            f"the job store {tmp_path / 'store'} is in use by another spark-jobs serve (pid {os.getpid()})",
+        )
+    finally:
+        held.close()
