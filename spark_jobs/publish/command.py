@@ -27,9 +27,9 @@ from spark_jobs.errors import (
     MetastoreInUseError,
     Problem,
     PublishError,
-    SparkJobsError,
     SpecError,
     UserError,
+    first_line,
 )
 from spark_jobs.io.fs import filesystem_for, is_local
 from spark_jobs.publish.actions import PublishOutcome
@@ -37,7 +37,6 @@ from spark_jobs.publish.base import (
     Publisher,
     PublisherType,
     PublishHooks,
-    error_summary,
     publisher_for,
 )
 from spark_jobs.publish.source import PublishSource, check_source_files, find_source
@@ -159,7 +158,7 @@ def publish_command(
     except Exception as exc:  # the metastore or a file system failed before anything changed
         exc = _plain_metastore_error(spark, exc)
         err.write(
-            f"error: publishing job group {job_group_id} failed before it started: {error_summary(exc)}\n"
+            f"error: publishing job group {job_group_id} failed before it started: {first_line(exc)}\n"
         )
         err.flush()
         if pending is not None:
@@ -220,7 +219,7 @@ def _run(
             exc = JobCanceledError("publish canceled by SIGINT")
         finish_publish_job(store, request.job_group_id, job, error=exc)
         err.write(
-            f"error: publish job {job.id} of job group {request.job_group_id} {job.status}: {error_summary(exc)}\n"
+            f"error: publish job {job.id} of job group {request.job_group_id} {job.status}: {first_line(exc)}\n"
         )
         err.flush()
         if not isinstance(exc, Exception | JobCanceledError):
@@ -303,7 +302,7 @@ def finish_publish_job(
     else:
         assert error is not None
         status = "Canceled" if isinstance(error, JobCanceledError) else "Failed"
-        job.finish(status, _error_record(error))  # type: ignore[arg-type]
+        job.finish(status, ErrorRecord.of(error))  # type: ignore[arg-type]
 
     def replace(result: JobGroupResult) -> None:
         result.replace_job(job)
@@ -312,11 +311,3 @@ def finish_publish_job(
         result.refresh_status()
 
     store.update(job_group_id, replace)
-
-
-def _error_record(exc: BaseException) -> ErrorRecord:
-    if isinstance(exc, SparkJobsError):
-        data = exc.to_json()
-        details = {k: v for k, v in data.items() if k not in ("code", "message")}
-        return ErrorRecord(code=str(data["code"]), message=str(data["message"]), details=details)
-    return ErrorRecord(code="INTERNAL_ERROR", message=error_summary(exc))
