@@ -27,6 +27,7 @@ from spark_jobs.errors import (
     MetastoreInUseError,
     Problem,
     PublishError,
+    SparkJobsError,
     SpecError,
     UserError,
     first_line,

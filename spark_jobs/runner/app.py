@@ -31,11 +31,10 @@ from spark_jobs.io.fs import is_local
 from spark_jobs.runner.job_group import (
     ProfileRunner,
     create_job_group,
-    error_record,
     run_job_group,
 )
 from spark_jobs.runner.plan import check_remote_inputs, plan_job
-from spark_jobs.runner.result import TERMINAL, JobGroupResult, JobStatus
+from spark_jobs.runner.result import TERMINAL, ErrorRecord, JobGroupResult, JobStatus
 from spark_jobs.runner.result import now as now_text
 from spark_jobs.runner.sources import SourceLister, needs_session, now, result_fields
 from spark_jobs.runner.store import DEFAULT_ROOT, JobStore
@@ -223,7 +222,7 @@ def fail_created_job_group(
     ``status`` and the error, the other open ones Canceled, and the error is the job group's.
     Publish jobs are left alone (each has its own driver). Used by the driver and by the server
     (a driver that died or was canceled before it recorded an end)."""
-    record = error_record(exc)
+    record = ErrorRecord.of(exc)
     first = True
     for job in result.jobs:
         if job.status in TERMINAL or job.type == "publish":

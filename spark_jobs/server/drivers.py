@@ -39,8 +39,7 @@ from typing import Any, Literal
 
 from spark_jobs.errors import JobCanceledError, JobError, SparkJobsError
 from spark_jobs.runner.app import fail_created_job_group
-from spark_jobs.runner.job_group import error_record
-from spark_jobs.server.store import TERMINAL, JobGroupNotFound, JobStore, now
+from spark_jobs.server.store import TERMINAL, ErrorRecord, JobGroupNotFound, JobStore, now
 
 log = logging.getLogger(__name__)
 
@@ -403,7 +402,7 @@ class Scheduler:
             if any(j.type != "publish" and j.status not in TERMINAL for j in result.jobs):
                 fail_created_job_group(self.store, result, error, status=status)  # type: ignore[arg-type]
             return
-        record = error_record(error)
+        record = ErrorRecord.of(error)
 
         def finish(current: Any) -> None:
             job = next((j for j in current.jobs if j.id == task.job_id), None)
