@@ -149,9 +149,17 @@ class JobGroupService:
         elif isinstance(raw, str) and raw.strip().isdigit():  # the model takes "11" for 11
             dataset_id = int(raw)
         if dataset_id is None:
-            self._spec(body, None)  # raises with the field's own problem, and every other
-            problem = Problem("$.wrangledDataset.id", f"{raw!r} is not a wrangled dataset id")
-            raise invalid(SpecError([problem], document="job group"))
+            problems = self._body_problems(body)
+            if not any(
+                p.path.startswith("$.wrangledDataset") or "'wrangledDataset'" in p.message
+                for p in problems
+            ):
+                problems.append(
+                    Problem(
+                        "$.wrangledDataset.id", f"{json.dumps(raw)} is not a wrangled dataset id"
+                    )
+                )
+            raise invalid(SpecError(problems, document="job group"))
         entry = self.catalog.for_dataset(dataset_id)
         if entry is None:
             known = ", ".join(str(i) for i in self.catalog.dataset_ids()) or "none"
@@ -162,16 +170,25 @@ class JobGroupService:
             raise invalid(SpecError([problem], document="job group"))
         return entry
 
-    def _spec(self, body: Mapping[str, Any], entry: FlowEntry | None) -> JobSpec:
-        flow = entry.document if entry is not None else {"wrangledDatasets": []}
+    def _body_problems(self, body: Mapping[str, Any]) -> list[Problem]:
+        """What is wrong with the body alone (no flow found to check it against)."""
+        document = {"jobGroup": dict(body), "flow": {"wrangledDatasets": []}}
         try:
-            return load_job_spec({"jobGroup": dict(body), "flow": flow})
+            load_job_spec(document)
+        except SpecError as exc:
+            return [
+                Problem(_body_path(p.path), p.message)
+                for p in exc.problems
+                if not p.path.startswith("$.flow")
+            ]
+        return []
+
+    def _spec(self, body: Mapping[str, Any], entry: FlowEntry) -> JobSpec:
+        try:
+            return load_job_spec({"jobGroup": dict(body), "flow": entry.document})
         except SpecError as exc:
             problems = [Problem(_body_path(p.path), p.message) for p in exc.problems]
-            if entry is None:
-                problems = [p for p in problems if not p.path.startswith("$.flow")]
-            details = {"flow": entry.file} if entry is not None else {}
-            raise invalid(SpecError(problems, document="job group"), **details) from None
+            raise invalid(SpecError(problems, document="job group"), flow=entry.file) from None
 
     def _plan(self, spec: JobSpec, entry: FlowEntry) -> JobPlan:
         try:

@@ -153,7 +153,7 @@ def test_bodies_that_are_not_a_job_group(api_server: ApiServer) -> None:
         assert problems(post(b"{}")) == {"$": "missing required field 'wrangledDataset'"}
         assert problems(post(b'{"wrangledDataset": {"id": "eleven"}}'))["$.wrangledDataset.id"]
         assert problems(post(b'{"wrangledDataset": {"id": true}}')) == {
-            "$.wrangledDataset.id": "True is not a wrangled dataset id"
+            "$.wrangledDataset.id": "true is not a wrangled dataset id"
         }
 
 
