@@ -118,6 +118,7 @@ def _serve(args: argparse.Namespace) -> int:
             py_files=[Path(p) for p in args.py_files],
             allow_paths=list(args.allow_path),
             max_concurrent=args.max_concurrent,
+            cancel_grace_seconds=args.cancel_grace,
             tokens=load_tokens(Path(args.token_file) if args.token_file else None),
         )
         serve(settings, host=args.host, port=args.port, access_log=args.access_log)
@@ -203,6 +204,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--max-concurrent", type=_positive_count, default=2, help="drivers at once (default: 2)"
+    )
+    serve.add_argument(
+        "--cancel-grace",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="a canceled driver's time to stop cleanly before it is killed (default: 30)",
     )
     serve.add_argument(
         "--token-file",

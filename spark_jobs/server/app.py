@@ -102,6 +102,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         max_concurrent=settings.max_concurrent,
         workdir=settings.workdir,
         env=env,
+        cancel_grace=settings.cancel_grace_seconds,
     )
     service = JobGroupService(settings, scheduler, catalog)
 

@@ -43,6 +43,8 @@ class ServerSettings:
     #: roots that sources and outputs must lie under (local directories or URIs)
     allow_paths: list[str] = field(default_factory=list)
     max_concurrent: int = 2
+    #: how long a canceled driver has to record Canceled itself before it is killed
+    cancel_grace_seconds: float = 30.0
     tokens: list[str] = field(default_factory=list)
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_package_bytes: int = DEFAULT_MAX_PACKAGE_BYTES
@@ -79,6 +81,7 @@ class ServerSettings:
             py_files=[p.absolute() for p in self.py_files],
             allow_paths=list(self.allow_paths) or [str(workdir)],
             max_concurrent=self.max_concurrent,
+            cancel_grace_seconds=self.cancel_grace_seconds,
             tokens=list(self.tokens),
             max_body_bytes=self.max_body_bytes,
             max_package_bytes=self.max_package_bytes,

@@ -55,6 +55,7 @@ def test_airflows_dataprep_hook_and_sensor_drive_a_job_group(
         "action": "overwrite",
         "format": "csv",
         "header": True,
+        "asSingleFile": True,
     }
     body = {"wrangledDataset": {"id": 11}, "overrides": {"writeSettings": [output]}}
     done = subprocess.run(
