@@ -189,3 +189,17 @@ def test_one_server_per_job_store(
         )
     finally:
         held.close()
+
+
+def test_a_driver_is_known_by_its_pid_and_start_time() -> None:
+    import subprocess
+
+    from spark_jobs.server.drivers import is_alive, process_start_ticks
+
+    ticks = process_start_ticks(os.getpid())
+    assert ticks is not None
+    assert is_alive(os.getpid(), ticks)
+    assert not is_alive(os.getpid(), ticks + 1)  # the same number, another process
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    assert not is_alive(ended.pid, None)
