@@ -48,6 +48,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (``/proc/<pid>/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def load(server: Any, running: list[int], seconds: float) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=POLLERS + CREATIONS, max_keepalive_connections=POLLERS)
     headers = server.headers()
@@ -55,6 +61,7 @@ async def load(server: Any, running: list[int], seconds: float) -> dict[str, Any
     accept_latencies: list[float] = []
     created: list[int] = []
     errors: list[str] = []
+    reconnects: list[str] = []
     stop = time.monotonic() + seconds
 
     async with httpx.AsyncClient(
@@ -65,7 +72,11 @@ async def load(server: Any, running: list[int], seconds: float) -> dict[str, Any
             path = f"/v4/jobGroups/{running[index % len(running)]}/status"
             while time.monotonic() < stop:
                 started = time.perf_counter()
-                answer = await http.get(path)
+                try:
+                    answer = await http.get(path)
+                except httpx.TransportError as exc:  # a kept-alive connection closed meanwhile
+                    reconnects.append(type(exc).__name__)
+                    continue
                 poll_latencies.append(time.perf_counter() - started)
                 if answer.status_code != 200:
                     errors.append(f"poll {answer.status_code}")
@@ -83,10 +94,13 @@ async def load(server: Any, running: list[int], seconds: float) -> dict[str, Any
                 errors.append(f"create {answer.status_code}: {answer.text[:200]}")
 
         began = time.perf_counter()
+        assert server.proc is not None
+        cpu_before = cpu_seconds(server.proc.pid)
         await asyncio.gather(
             *(poller(i) for i in range(POLLERS)), *(creator(i) for i in range(CREATIONS))
         )
         elapsed = time.perf_counter() - began
+        server_cpu = cpu_seconds(server.proc.pid) - cpu_before
         for group in created:
             await http.post(f"/v4/jobGroups/{group}/cancel")
     return {
@@ -96,6 +110,8 @@ async def load(server: Any, running: list[int], seconds: float) -> dict[str, Any
         "accept_latencies": accept_latencies,
         "created": created,
         "errors": errors,
+        "reconnects": reconnects,
+        "server_cpu": server_cpu,
     }
 
 
@@ -156,10 +172,21 @@ def main() -> None:
             "",
         ),
         (
-            "errors",
+            "errors (non-2xx answers)",
             str(len(measured["errors"]))
             + (f" ({measured['errors'][:3]})" if measured["errors"] else ""),
             "0",
+        ),
+        (
+            "server CPU per request (polls and creations)",
+            f"{measured['server_cpu'] * 1000 / max(1, measured['polls'] + len(accept)):.2f} ms "
+            f"({measured['server_cpu']:.1f} s of CPU in {measured['elapsed']:.1f} s)",
+            "",
+        ),
+        (
+            "polls retried on a closed keep-alive connection",
+            str(len(measured["reconnects"])),
+            "",
         ),
     ]
     print(f"## serve_bench: the HTTP server while {len(running)} jobs run\n")

@@ -37,6 +37,8 @@ def serve(settings: ServerSettings, *, host: str, port: int, access_log: bool = 
         access_log=access_log,
         log_level="info",
         timeout_graceful_shutdown=5,
+        # a client polling every few seconds keeps its connection (uvicorn's default is 5 s)
+        timeout_keep_alive=30,
     )
     lock.close()
 

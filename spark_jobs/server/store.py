@@ -39,11 +39,13 @@ class ResultReader:
     def __init__(self, store: JobStore) -> None:
         self.store = store
         self.root = Path(store.root)
+        self._prefix = f"{self.root}/jobGroups/"
         self._lock = threading.Lock()
         self._cache: dict[int, tuple[tuple[int, int, int], JobGroupResult, str]] = {}
 
-    def result_file(self, job_group_id: int) -> Path:
-        return self.root / "jobGroups" / str(job_group_id) / "result.json"
+    def result_file(self, job_group_id: int) -> str:
+        # a string, not a Path: this runs for every status poll
+        return f"{self._prefix}{job_group_id}/result.json"
 
     def load(self, job_group_id: int) -> tuple[JobGroupResult, str]:
         """The job group's result and when it last changed; raises JobGroupNotFound."""
@@ -58,7 +60,8 @@ class ResultReader:
             cached = self._cache.get(job_group_id)
         if cached is not None and cached[0] == key:
             return cached[1], cached[2]
-        result = JobGroupResult.model_validate_json(path.read_bytes())
+        with open(path, "rb") as handle:
+            result = JobGroupResult.model_validate_json(handle.read())
         updated = _iso(stat.st_mtime)
         with self._lock:
             self._cache[job_group_id] = (key, result, updated)
