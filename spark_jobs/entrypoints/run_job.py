@@ -43,12 +43,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_created_command(
             args.spec,
             args.job_group,
-            session=lambda: get_submitted_session("spark-jobs run"),
+            session=lambda extras: get_submitted_session("spark-jobs run"),
             job_store=args.job_store,
         )
     return run_command(
         args.spec,
-        session=lambda: get_submitted_session("spark-jobs run"),
+        session=lambda extras: get_submitted_session("spark-jobs run"),
         job_store=args.job_store,
         result_file=args.result,
     )

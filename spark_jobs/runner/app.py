@@ -14,7 +14,7 @@ import logging
 import os
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -28,22 +28,39 @@ from spark_jobs.errors import (
     is_user_error_code,
 )
 from spark_jobs.io.fs import is_local
+from spark_jobs.jobstore import (
+    DEFAULT_ROOT,
+    TERMINAL,
+    ErrorRecord,
+    JobGroupResult,
+    JobStatus,
+    JobStore,
+    now,
+    timestamp,
+)
+from spark_jobs.profile import ProfileJob
+from spark_jobs.runner.extras import jvm_extras_for_job, jvm_extras_for_store
 from spark_jobs.runner.job_group import (
     ProfileRunner,
     create_job_group,
+    result_fields,
     run_job_group,
 )
 from spark_jobs.runner.plan import check_remote_inputs, plan_job
-from spark_jobs.runner.result import TERMINAL, ErrorRecord, JobGroupResult, JobStatus
-from spark_jobs.runner.result import now as now_text
-from spark_jobs.runner.sources import SourceLister, needs_session, now, result_fields
-from spark_jobs.runner.store import DEFAULT_ROOT, JobStore
+from spark_jobs.runner.sources import SourceLister, needs_session
 from spark_jobs.spec import load_job_spec
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+    from spark_jobs.spec.models import JobSpec
+
 log = logging.getLogger(__name__)
+
+#: Starts the session of a run. It gets the JVM extras the job uses, each with why
+#: (:func:`~spark_jobs.runner.extras.jvm_extras_for_job`): a local session loads only those; a
+#: cluster's session has what the cluster was given.
+SessionFactory = Callable[[Mapping[str, str]], "SparkSession"]
 
 
 class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg,unused-ignore]
@@ -104,7 +121,7 @@ def write_result_file(path: str | None, document: dict[str, Any]) -> None:
 def run_command(
     spec_path: str,
     *,
-    session: Callable[[], SparkSession],
+    session: SessionFactory,
     job_store: str = DEFAULT_ROOT,
     result_file: str | None = None,
     out: IO[str] | None = None,
@@ -122,7 +139,7 @@ def run_command(
         if needs_session(spec):
             # a dataset with parameters on a Hadoop file system is listed through the driver
             # JVM: start Spark first, so that every problem is still reported at once
-            spark = session()
+            spark = session(jvm_extras_for_job(spec, job_store))
         lister = SourceLister(run_time=run_time, spark=spark)
         plan = plan_job(spec, list_sources=lister, run_time=run_time)
     except UserError as exc:
@@ -130,7 +147,7 @@ def run_command(
         write_result_file(result_file, failed_result_document(exc))
         return EXIT_INVALID_INPUT
 
-    spark = spark or session()
+    spark = spark or session(jvm_extras_for_job(spec, job_store, plan.imported.values()))
     try:
         check_remote_inputs(plan, spark)
         store = JobStore(job_store, spark)
@@ -163,7 +180,7 @@ def run_created_command(
     spec_path: str,
     job_group_id: int,
     *,
-    session: Callable[[], SparkSession],
+    session: SessionFactory,
     job_store: str,
     err: IO[str] | None = None,
     profile_runner: ProfileRunner | None = None,
@@ -174,13 +191,22 @@ def run_created_command(
     The server answered ``POST /v4/jobGroups`` before this driver started; here the driver
     takes the job group over (its host and pid go into the result), plans it again at the
     instant the server accepted it (so relative dates and output timestamps are the same) and
-    runs it. A problem found only now (a remote input gone) fails the job group in the store,
-    since nobody is waiting on this process's exit code. Exit codes as :func:`run_command`.
+    runs it, with a session given the JVM extras the job uses (as :func:`run_command`). A
+    problem found only now (a remote input gone) fails the job group in the store, since nobody
+    is waiting on this process's exit code. Exit codes as :func:`run_command`.
     """
     err = err or sys.stderr
+    spec: JobSpec | None = None
+    spec_error: UserError | None = None
+    try:  # a local file: read before anything starts, so the session gets the job's extras
+        spec = load_job_spec(spec_path)
+    except UserError as exc:
+        spec_error = exc
     spark: SparkSession | None = None
-    if not is_local(job_store):
-        spark = session()
+    if not is_local(job_store):  # a job store on a Hadoop file system is read through Spark
+        spark = session(
+            jvm_extras_for_job(spec, job_store) if spec else jvm_extras_for_store(job_store)
+        )
     store = JobStore(job_store, spark)
     result = store.load(job_group_id)
     if result.status in TERMINAL:
@@ -190,12 +216,14 @@ def run_created_command(
     store.save(result)
     run_time = datetime.fromisoformat(result.createdAt.replace("Z", "+00:00"))
     try:
-        spec = load_job_spec(spec_path)
+        if spec is None:
+            assert spec_error is not None
+            raise spec_error
         if spark is None and needs_session(spec):
-            spark = session()
+            spark = session(jvm_extras_for_job(spec, job_store))
         lister = SourceLister(run_time=run_time, spark=spark)
         plan = plan_job(spec, list_sources=lister, run_time=run_time)
-        spark = spark or session()
+        spark = spark or session(jvm_extras_for_job(spec, job_store, plan.imported.values()))
         check_remote_inputs(plan, spark)
     except UserError as exc:
         print_user_error(exc, err)
@@ -230,16 +258,14 @@ def fail_created_job_group(
         job.finish(status if first else "Canceled", record if first else None)
         first = False
     result.errors.append(record)
-    result.finishedAt = now_text()
+    result.finishedAt = timestamp()
     result.refresh_status()
     store.save(result)
     return result
 
 
 def _default_profile_runner() -> ProfileRunner:
-    """The visual profile (``spark_jobs.profile``), imported only when a job group runs."""
-    from spark_jobs.profile import ProfileJob
-
+    """The visual profile (``spark_jobs.profile``)."""
     return ProfileJob()
 
 

@@ -39,7 +39,7 @@ from typing import Any, Literal
 
 from spark_jobs.errors import JobCanceledError, JobError, SparkJobsError
 from spark_jobs.runner.app import fail_created_job_group
-from spark_jobs.server.store import TERMINAL, ErrorRecord, JobGroupNotFound, JobStore, now
+from spark_jobs.server.store import TERMINAL, ErrorRecord, JobGroupNotFound, JobStore, timestamp
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class Task:
     command: list[str]
     job_id: int | None = None  # the publish job, for kind publish
     metastore: str | None = None  # an embedded metastore's directory, held while it runs
-    queued_at: str = field(default_factory=now)
+    queued_at: str = field(default_factory=timestamp)
 
     @property
     def name(self) -> str:
@@ -81,7 +81,7 @@ class Task:
             command=list(data["command"]),
             job_id=data.get("jobId"),
             metastore=data.get("metastore"),
-            queued_at=data.get("queuedAt") or now(),
+            queued_at=data.get("queuedAt") or timestamp(),
         )
 
 
@@ -255,7 +255,7 @@ class Scheduler:
             if self._still_wanted(task):
                 self._queue.append(task)
             else:
-                self._write_record(task, state="ended", endedAt=now(), exitCode=None)
+                self._write_record(task, state="ended", endedAt=timestamp(), exitCode=None)
 
     def _still_wanted(self, task: Task) -> bool:
         try:
@@ -345,7 +345,12 @@ class Scheduler:
         driver = Driver(task, proc.pid, ticks, log_path, proc=proc)
         self._running[(task.group_id, task.name)] = driver
         self._write_record(
-            task, state="started", pid=proc.pid, startTicks=ticks, host=self.host, startedAt=now()
+            task,
+            state="started",
+            pid=proc.pid,
+            startTicks=ticks,
+            host=self.host,
+            startedAt=timestamp(),
         )
         log.info("job group %s: %s driver started (pid %s)", task.group_id, task.name, proc.pid)
 
@@ -366,7 +371,7 @@ class Scheduler:
             pid=driver.pid,
             startTicks=driver.start_ticks,
             host=self.host,
-            endedAt=now(),
+            endedAt=timestamp(),
             exitCode=code,
         )
         if reason is None:
@@ -422,7 +427,7 @@ class Scheduler:
             for task in [t for t in self._queue if t.group_id == group_id]:
                 self._queue.remove(task)
                 touched = True
-                self._write_record(task, state="ended", endedAt=now(), exitCode=None)
+                self._write_record(task, state="ended", endedAt=timestamp(), exitCode=None)
                 self._end_in_store(
                     task, JobCanceledError(f"{task.kind} canceled by request before it started")
                 )

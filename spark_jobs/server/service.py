@@ -313,12 +313,7 @@ class JobGroupService:
         session_id = str(uuid.uuid4())
         job = JobRecord(id=self.store.new_job_id(), type="publish", status="Pending")
         job.details = {"sessionId": session_id}
-
-        def add(current: JobGroupResult) -> None:
-            current.add_job(job, after=[source.writer_job_id])
-            current.refresh_status()
-
-        self.store.update(job_group_id, add)
+        self.store.add_job(job_group_id, job, after=[source.writer_job_id])
         folder = Path(self.store.group_dir(job_group_id)) / "drivers"
         folder.mkdir(parents=True, exist_ok=True)
         body_path = folder / f"publish-{job.id}.body.json"

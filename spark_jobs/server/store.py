@@ -12,9 +12,15 @@ import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
-# the job store and its records (issue 18 moves them into spark_jobs.jobstore)
-from spark_jobs.runner.result import TERMINAL, ErrorRecord, JobGroupResult, JobRecord, now
-from spark_jobs.runner.store import JobGroupNotFound, JobStore
+from spark_jobs.errors import JobGroupNotFound
+from spark_jobs.jobstore import (
+    TERMINAL,
+    ErrorRecord,
+    JobGroupResult,
+    JobRecord,
+    JobStore,
+    timestamp,
+)
 
 __all__ = [
     "TERMINAL",
@@ -24,7 +30,7 @@ __all__ = [
     "JobRecord",
     "JobStore",
     "ResultReader",
-    "now",
+    "timestamp",
 ]
 
 

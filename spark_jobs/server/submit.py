@@ -13,9 +13,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import spark_jobs
-from spark_jobs.publish.hive import local_hive_settings
 from spark_jobs.server.settings import ServerConfigError, ServerSettings
-from spark_jobs.session import LocalSessionSettings, default_hive_dir, local_session_conf
+from spark_jobs.session import (
+    LocalSessionSettings,
+    default_hive_dir,
+    local_hive_settings,
+    local_session_conf,
+)
 from spark_jobs.spec.connections import ConnectionBase, HiveConnection
 
 PACKAGE_DIR = Path(spark_jobs.__file__).resolve().parent
