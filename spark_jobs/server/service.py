@@ -20,6 +20,7 @@ from typing import Any
 from spark_jobs.errors import Problem, SpecError, UserError
 from spark_jobs.publish import load_publish_request
 from spark_jobs.publish.source import find_source
+from spark_jobs.runner.extras import jvm_extras_for_job
 from spark_jobs.runner.job_group import create_job_group
 from spark_jobs.runner.plan import JobPlan, plan_job
 from spark_jobs.server.drivers import Scheduler, Task
@@ -133,9 +134,7 @@ class JobGroupService:
         entry = self._flow_of(body)
         spec = self._spec(body, entry)
         plan = self._plan(spec, entry)
-        result = create_job_group(plan, self.store)
-        spec_path = Path(self.store.group_dir(result.id)) / "spec.json"
-        self.scheduler.submit(Task(result.id, "run", self.commands.run(result.id, spec_path)))
+        result = self._start_run(plan)
         log.info("job group %s accepted (wrangled dataset %s)", result.id, spec.target.id)
         return result.create_response()
 
@@ -182,6 +181,16 @@ class JobGroupService:
                 if not p.path.startswith("$.flow")
             ]
         return []
+
+    def _start_run(self, plan: JobPlan) -> JobGroupResult:
+        """Record the job group (Created) and queue its driver, with the JVM extras it uses."""
+        result = create_job_group(plan, self.store)
+        spec_path = Path(self.store.group_dir(result.id)) / "spec.json"
+        extras = jvm_extras_for_job(plan.spec, self.store.root, plan.imported.values())
+        self.scheduler.submit(
+            Task(result.id, "run", self.commands.run(result.id, spec_path, extras))
+        )
+        return result
 
     def _spec(self, body: Mapping[str, Any], entry: FlowEntry) -> JobSpec:
         try:
@@ -356,9 +365,7 @@ class JobGroupService:
             plans.append(self._plan(spec, entry))
         data = []
         for plan in plans:
-            result = create_job_group(plan, self.store)
-            spec_path = Path(self.store.group_dir(result.id)) / "spec.json"
-            self.scheduler.submit(Task(result.id, "run", self.commands.run(result.id, spec_path)))
+            result = self._start_run(plan)
             data.append(result.create_response())
         return {"data": data}
 

@@ -3,13 +3,14 @@
 A driver gets the configuration ``spark-jobs run`` gives a local session (``conf/`` or
 ``--spark-conf``, the JVM extras of ``make jars``, Delta, S3A from the environment), as
 ``--conf`` options of spark-submit, with ``--master`` from the server's ``--master`` (else the
-conf file's ``spark.master``). A Hive publish adds its connection's metastore settings (an
+conf file's ``spark.master``). A run driver loads only the JVM extras its job uses. A Hive publish adds its connection's metastore settings (an
 embedded one under ``<job store>/hive``, as ``spark-jobs publish`` uses).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import spark_jobs
@@ -69,7 +70,12 @@ class SubmitCommands:
             command += ["--py-files", ",".join(str(p) for p in self.settings.py_files)]
         return [*command, str(app), *args]
 
-    def run(self, job_group_id: int, spec_path: Path) -> list[str]:
+    def run(
+        self, job_group_id: int, spec_path: Path, extras: Mapping[str, str] | None = None
+    ) -> list[str]:
+        """The run driver of a job group; ``extras``: the JVM extras the job uses (name -> why,
+        ``runner.extras.jvm_extras_for_job``), the only ones its session loads, as a local
+        ``spark-jobs run`` does (None: every extra found)."""
         args = [
             "--spec",
             str(spec_path),
@@ -78,7 +84,7 @@ class SubmitCommands:
             "--job-group",
             str(job_group_id),
         ]
-        conf = local_session_conf(self.base)
+        conf = local_session_conf(replace(self.base, extras=extras))
         return self._command(f"spark-jobs job group {job_group_id}", conf, RUN_JOB, args)
 
     def publish_settings(self, connection: ConnectionBase) -> LocalSessionSettings:

@@ -80,6 +80,11 @@ def test_two_job_groups_at_once_a_failure_that_names_its_column_and_publishes(
 
         assert wait_for_end(http, good_id) == "Complete"
         assert wait_for_end(http, bad_id) == "Failed"
+        # a CSV job's driver is not given the Delta and S3 jars, as `spark-jobs run` (spark-avro
+        # is counted when its class is there: Spark 4's own spark-sql jar has it)
+        stored = json.loads((api_server.store / f"jobGroups/{good_id}/result.json").read_text())
+        assert stored["jvmExtras"] is not None
+        assert not {"delta-spark", "hadoop-aws"} & set(stored["jvmExtras"])
 
         # both drivers ran at the same time (a driver exits a moment after recording the end)
         runs = wait_until(
