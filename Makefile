@@ -106,10 +106,11 @@ cluster-test: setup ## only the standalone-cluster test: master + 2 workers on l
 	$(PY) -m pytest -q -m cluster tests/cluster
 
 .PHONY: dist
-dist: venv ## the wheel and the zip for spark-submit --py-files, in dist/
-	rm -f dist/spark_jobs-*.whl dist/spark_jobs.zip
+dist: venv $(JARS_DIR)/spark-jobs-profile-3.5.jar $(JARS_DIR)/spark-jobs-profile-$(SPARK_LINE).jar ## the wheel, the zip for spark-submit --py-files and the profile's jars (one per Spark line), in dist/
+	rm -f dist/spark_jobs-*.whl dist/spark_jobs.zip dist/spark-jobs-profile-*.jar
 	$(PY) -m pip wheel -q --no-deps -w dist .
 	$(PY) scripts/cluster.py zip dist/spark_jobs.zip
+	cp $(JARS_DIR)/spark-jobs-profile-3.5.jar $(JARS_DIR)/spark-jobs-profile-$(SPARK_LINE).jar dist/
 
 .PHONY: lint
 lint: venv ## ruff (lint + format check) and mypy on the package
@@ -122,9 +123,25 @@ format: venv ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix spark_jobs tests scripts bench
 	$(VENV)/bin/ruff format spark_jobs tests scripts bench
 
+# bench only: Amazon Deequ's column profiler beside ours (bench/profile_bench.py, Spark 3.5 line);
+# no test or job uses it
+DEEQU_CLASSPATH := $(JARS_DIR)/bench-deequ.classpath
+$(DEEQU_CLASSPATH): bench/deequ/pom.xml
+	mkdir -p $(JARS_DIR)
+	$(MVN) $(MVN_FLAGS) -f bench/deequ/pom.xml dependency:build-classpath \
+	  -Dmdep.includeScope=runtime -Dmdep.outputFile=$(CURDIR)/$@.tmp
+	mv $@.tmp $@
+
+.PHONY: bench-deps
+bench-deps: $(DEEQU_CLASSPATH) ## the benchmarks' own JVM jars (Deequ, bench/deequ/pom.xml) once into .jars/
+
 .PHONY: bench
-bench: setup ## run the benchmarks and write bench/results.md
+bench: setup setup-spark35 bench-deps ## run the benchmarks and write bench/results.md
 	$(PY) -m bench
+
+.PHONY: bench-profile
+bench-profile: setup setup-spark35 bench-deps ## the profile bench alone (Spark 4 and 3.5, Deequ beside ours; BENCH_ROWS, BENCH_ROUNDS)
+	$(PY) -m bench.profile_bench
 
 .PHONY: clean
 clean: ## remove run products (keeps .venv and .jars)

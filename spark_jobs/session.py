@@ -74,6 +74,8 @@ JVM_EXTRA_CLASSES: dict[str, str] = {
     "spark-avro": "org.apache.spark.sql.avro.AvroFileFormat",
     "delta-spark": "io.delta.tables.DeltaTable",
     "hadoop-aws": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+    # the visual profile's aggregate (jvm/profile; spark_jobs.profile.aggregate.AGGREGATOR_CLASS)
+    "spark-jobs-profile": "sparkjobs.profile.ProfileAggregator",
 }
 
 #: The jars of each JVM extra, by file name prefix (as ``make jars`` resolves conf/jars/pom.xml).
@@ -84,6 +86,7 @@ JVM_EXTRA_JARS: dict[str, tuple[str, ...]] = {
     "spark-avro": ("spark-avro_",),
     "delta-spark": ("delta-spark_", "delta-storage-"),
     "hadoop-aws": ("hadoop-aws-", "bundle-", "aws-java-sdk-bundle-", "wildfly-openssl-"),
+    "spark-jobs-profile": ("spark-jobs-profile-",),
 }
 
 
@@ -497,7 +500,8 @@ def has_jvm_class(spark: SparkSession, class_name: str) -> bool:
 
 
 def jvm_extras_available(spark: SparkSession) -> dict[str, bool]:
-    """Which of the JVM extras (spark-avro, delta-spark, hadoop-aws) this session can use."""
+    """Which of the JVM extras (spark-avro, delta-spark, hadoop-aws, spark-jobs-profile) this
+    session can use."""
     cache = getattr(spark, "_spark_jobs_extras", None)
     if cache is None:
         cache = {name: has_jvm_class(spark, cls) for name, cls in JVM_EXTRA_CLASSES.items()}
@@ -524,6 +528,6 @@ def announce_jvm_extras(spark: SparkSession, chosen: Mapping[str, str] | None = 
     if missing:
         log.info(
             "JVM extras not on the classpath: %s (run `make jars`; avro output falls back to "
-            "fastavro, delta and s3a outputs are unavailable)",
+            "fastavro, delta and s3a outputs are unavailable, the visual profile fails)",
             ", ".join(missing),
         )

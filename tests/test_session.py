@@ -75,6 +75,7 @@ JARS_40 = [
     "/m2/software/amazon/awssdk/bundle/2.24.6/bundle-2.24.6.jar",
     "/m2/org/wildfly/openssl/wildfly-openssl/1.1.3.Final/wildfly-openssl-1.1.3.Final.jar",
     "/elsewhere/my-udfs-1.0.jar",
+    "/repo/.jars/spark-jobs-profile-4.0.jar",
 ]
 
 
@@ -87,6 +88,7 @@ def test_every_jar_of_both_spark_lines_belongs_to_its_extra() -> None:
         "hadoop-aws",
         "hadoop-aws",
         None,
+        "spark-jobs-profile",
     ]
     assert extra_of_jar("/m2/aws-java-sdk-bundle-1.12.262.jar") == "hadoop-aws"  # the 3.5 line
 
@@ -118,6 +120,17 @@ def test_delta_extension_and_catalog_only_with_the_delta_extra() -> None:
     every = local_session_conf(LocalSessionSettings(jars=JARS_40))
     assert every["spark.driver.extraClassPath"].split(os.pathsep) == JARS_40
     assert {k: every[k] for k in DELTA_CONF} == DELTA_CONF
+
+
+def test_only_a_profiled_job_loads_the_profile_jar() -> None:
+    profiled = local_session_conf(
+        LocalSessionSettings(
+            jars=JARS_40, extras={"spark-jobs-profile": "the job group is profiled"}
+        )
+    )
+    assert profiled["spark.driver.extraClassPath"].split(os.pathsep) == JARS_40[6:]
+    plain = local_session_conf(LocalSessionSettings(jars=JARS_40, extras={}))
+    assert plain["spark.driver.extraClassPath"].split(os.pathsep) == [JARS_40[6]]
 
 
 def test_local_mode_puts_jars_on_the_driver_class_path_a_cluster_ships_them(

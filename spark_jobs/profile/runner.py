@@ -27,6 +27,16 @@ if TYPE_CHECKING:
 OBSERVATION_WAIT_SECONDS = 10.0
 
 
+def observe_takes_the_aggregate(spark_version: str) -> bool:
+    """Whether ``Dataset.observe`` can carry the profile's aggregate on this Spark.
+
+    Spark 3.5 sends a user aggregate's generated input projection back with each task's metrics,
+    which cannot be serialized, and so fails the write itself (SPARK-50581, fixed in Spark 4.0.0).
+    There the profile runs as its own pass after the writes instead.
+    """
+    return int(spark_version.split(".")[0]) >= 4
+
+
 @dataclass(frozen=True)
 class ProfileReport:
     """A profile: the JSON document (schema in docs/profile.md) and its HTML page."""
@@ -52,7 +62,11 @@ class ProfileJob:
         self._plain: DataFrame | None = None
 
     def attach(self, df: DataFrame, columns: Sequence[str]) -> DataFrame:
-        """``df`` with the profile of ``columns`` observed (same columns as ``df``)."""
+        """``df`` with the profile of ``columns`` observed (same columns as ``df``); ``df`` as it
+        is where the Spark cannot observe it (:func:`observe_takes_the_aggregate`)."""
+        if not observe_takes_the_aggregate(df.sparkSession.version):
+            self._aggregate, self._observation, self._plain = None, None, df
+            return df
         self._aggregate = profile_aggregate_for(df, self.settings, columns)
         self._observation = Observation(f"profile_{uuid.uuid4().hex}")
         self._plain = df

@@ -1,4 +1,4 @@
-"""Which JVM extras (spark-avro, Delta Lake, hadoop-aws) a job uses, and why.
+"""Which JVM extras (spark-avro, Delta Lake, hadoop-aws, the profile's jar) a job uses, and why.
 
 A local run loads only these (:class:`spark_jobs.session.LocalSessionSettings` ``extras``): every
 extra on every run cost seconds of each run's start, for jobs that never touch them (measured in
@@ -44,6 +44,8 @@ def jvm_extras_for_job(
             needed.setdefault("hadoop-aws", f"output {index} is in S3")
     for name, why in jvm_extras_for_store(job_store).items():
         needed.setdefault(name, why)
+    if spec.profiler:
+        needed.setdefault("spark-jobs-profile", "the job group is profiled")
     return needed
 
 

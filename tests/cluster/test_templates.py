@@ -22,7 +22,12 @@ from scripts.cluster import build_pyfiles_zip
 from spark_jobs import __version__
 from spark_jobs.entrypoints.run_job import build_parser
 from spark_jobs.io.delta import DELTA_RELEASES
-from spark_jobs.session import DELTA_CONF, PRODUCT_RUNTIME_CONF, read_properties
+from spark_jobs.session import (
+    DELTA_CONF,
+    JVM_EXTRA_CLASSES,
+    PRODUCT_RUNTIME_CONF,
+    read_properties,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 EMR_STEP = REPO / "scripts" / "emr-step.json"
@@ -62,6 +67,9 @@ EMR7_ON_CLUSTER = {
 }
 #: the keys `aws emr add-steps --steps` JSON items may have (the AWS CLI's STEPS_SCHEMA,
 #: awscli/customizations/emr/argumentschema.py) and its step types
+#: ours, not EMR's: the profile's jar for the cluster's Spark line (Makefile: `make dist` puts
+#: .jars/spark-jobs-profile-3.5.jar into dist/), uploaded next to the package
+PROFILE_JAR_35 = "spark-jobs-profile-3.5.jar"
 CLI_STEP_KEYS = {"Type", "Name", "ActionOnFailure", "Jar", "Args", "MainClass", "Properties"}
 CLI_STEP_TYPES = {"CUSTOM_JAR", "STREAMING", "HIVE", "PIG", "IMPALA", "SPARK"}
 
@@ -145,10 +153,14 @@ def test_emr_step_submits_run_job_with_the_package_and_the_35_jars() -> None:
     conf = dict(c.split("=", 1) for c in options["--conf"])
     for key, value in {**PRODUCT_RUNTIME_CONF, **DELTA_CONF}.items():
         assert conf[key] == value, key
-    # every JVM extra is a jar EMR 7 itself installs (nothing to upload, versions match EMR's Spark)
+    # every JVM extra but ours is a jar EMR 7 itself installs (versions match EMR's Spark); the
+    # profile's jar is uploaded next to the package
     jars = options["--jars"][0].split(",")
-    assert set(jars) <= set(EMR7_ON_CLUSTER), set(jars) - set(EMR7_ON_CLUSTER)
-    assert {EMR7_ON_CLUSTER[j] for j in jars} == {"delta-spark", "delta-storage", "spark-avro"}
+    ours = [j for j in jars if j not in EMR7_ON_CLUSTER]
+    assert ours == [options["--py-files"][0].rsplit("/", 1)[0] + "/" + PROFILE_JAR_35]
+    assert ours[0].startswith("s3://")
+    on_cluster = [EMR7_ON_CLUSTER[j] for j in jars if j in EMR7_ON_CLUSTER]
+    assert sorted(on_cluster) == ["delta-spark", "delta-storage", "spark-avro"]
 
 
 def test_the_emr_step_is_a_valid_add_job_flow_steps_request_for_botocore() -> None:
@@ -243,12 +255,34 @@ def test_databricks_job_runs_run_job_from_the_wheel() -> None:
     assert python_task["python_file"].endswith("/run_job.py")
     args = build_parser().parse_args(python_task["parameters"])
     assert args.spec.endswith(".json") and args.result
-    wheels = [Path(lib["whl"]).name for lib in task["libraries"] if "whl" in lib]
-    assert wheels == [f"spark_jobs-{__version__}-py3-none-any.whl"]
+    wheels = [lib["whl"] for lib in task["libraries"] if "whl" in lib]
+    assert [Path(w).name for w in wheels] == [f"spark_jobs-{__version__}-py3-none-any.whl"]
+    # the profile's jar is a cluster library from the same folder (Delta, Avro, S3: the runtime's)
+    jars = [lib["jar"] for lib in task["libraries"] if "jar" in lib]
+    assert jars == [str(Path(wheels[0]).parent / PROFILE_JAR_35)]
     for key, value in PRODUCT_RUNTIME_CONF.items():
         assert task["new_cluster"]["spark_conf"][key] == value, key
     # a 3.5 runtime (Scala 2.12): the line constraints-spark35.txt and the pom's profile cover
     assert task["new_cluster"]["spark_version"].endswith("scala2.12")
+
+
+def test_the_shipped_profile_jar_is_the_one_the_build_makes_and_holds_the_aggregate() -> None:
+    """The name the templates use is the Makefile's jar for the 3.5 line; that jar (built by
+    `make setup-spark35`, which `make test` runs first) holds the class the session probes."""
+    makefile = (REPO / "Makefile").read_text()
+    assert "$(JARS_DIR)/spark-jobs-profile-%.jar:" in makefile
+    assert "cp $(JARS_DIR)/spark-jobs-profile-3.5.jar" in makefile, "make dist ships the 3.5 jar"
+    ns = {"m": "http://maven.apache.org/POM/4.0.0"}
+    root = ET.parse(REPO / "jvm" / "profile" / "pom.xml").getroot()
+    ids = {p.findtext("m:id", namespaces=ns) for p in root.iterfind("m:profiles/m:profile", ns)}
+    assert "spark-3.5" in ids
+    built = REPO / ".jars" / PROFILE_JAR_35
+    assert built.is_file(), f"{built} is missing: run `make setup-spark35` (it builds the jar)"
+    entry = JVM_EXTRA_CLASSES["spark-jobs-profile"].replace(".", "/") + ".class"
+    assert entry in zipfile.ZipFile(built).namelist()
+    for template in (EMR_STEP, DATABRICKS_JOB, REPO / "conf" / "spark-defaults.emr.conf"):
+        assert f"/spark_jobs/dist/{PROFILE_JAR_35}" in template.read_text(), template.name
+    assert PROFILE_JAR_35 in CLUSTER_DOC
 
 
 def test_every_placeholder_is_explained_in_the_docs() -> None:

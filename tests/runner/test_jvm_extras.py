@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
+from spark_jobs.profile.aggregate import AGGREGATOR_CLASS
 from spark_jobs.runner.extras import jvm_extras_for_job
+from spark_jobs.session import JVM_EXTRA_CLASSES
 from spark_jobs.spec.models import JobSpec
 
 REPO = Path(__file__).resolve().parents[2]
@@ -90,6 +92,16 @@ def test_only_the_datasets_the_job_graph_reads_count_when_given() -> None:
     assert jvm_extras_for_job(spec, ".spark_jobs", []) == {}
 
 
+def test_a_profiled_job_group_needs_the_profile_jar_and_it_names_the_aggregate() -> None:
+    outputs = [{"path": "/out/clean.csv", "action": "create", "format": "csv"}]
+    document = spec_document(outputs)
+    assert extras(document) == {}
+    document["jobGroup"]["overrides"]["profiler"] = True
+    assert extras(document) == {"spark-jobs-profile": "the job group is profiled"}
+    # the class that tells whether the jar is there is the one the profile calls
+    assert JVM_EXTRA_CLASSES["spark-jobs-profile"] == AGGREGATOR_CLASS
+
+
 @pytest.mark.slow
 def test_a_run_loads_the_extras_its_outputs_need_and_says_so(tmp_path: Path) -> None:
     """A real `spark-jobs run` process (its own JVM): Delta and Avro outputs get their jars and
@@ -129,7 +141,7 @@ def test_a_run_loads_the_extras_its_outputs_need_and_says_so(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr[-3000:]
     assert (
         "JVM extras loaded for this job: delta-spark (output 0 is delta), spark-avro "
-        "(output 1 is avro); left out (not used by the job): hadoop-aws"
+        "(output 1 is avro); left out (not used by the job): hadoop-aws, spark-jobs-profile"
     ) in done.stderr
     result = json.loads(result_file.read_text())
     assert result["jvmExtras"] == ["delta-spark", "spark-avro"]

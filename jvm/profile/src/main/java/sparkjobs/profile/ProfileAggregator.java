@@ -44,9 +44,7 @@ public final class ProfileAggregator extends Aggregator<byte[], ProfileBuffer, S
 
   @Override
   public ProfileBuffer reduce(ProfileBuffer buffer, byte[] row) {
-    if (!spec.probe) {
-      buffer.add(spec, row);
-    }
+    buffer.add(spec, row);
     return buffer;
   }
 

@@ -16,14 +16,11 @@ final class ProfileSpec implements Serializable {
   /** rows of the uniform sample (see {@link Reservoir}) */
   final int sampleRows;
   final long seed;
-  /** measurement only: the aggregate reads nothing (the cost of Spark's own machinery) */
-  final boolean probe;
 
   private ProfileSpec(JsonNode spec) {
     hllLgK = spec.get("hllLgK").asInt();
     sampleRows = spec.get("sampleRows").asInt();
     seed = spec.get("seed").asLong();
-    probe = spec.has("probe") && spec.get("probe").asBoolean();
     String zone = spec.get("timeZone").asText();
     List<ColumnRule> rules = new ArrayList<>();
     for (JsonNode c : spec.get("columns")) {
