@@ -14,6 +14,11 @@ VENV35      ?= .venv-spark35
 PY35        := $(VENV35)/bin/python
 CLASSPATH35 := $(JARS_DIR)/spark-3.5.classpath
 SPARK35_TESTS := $(wildcard tests/spec tests/io tests/runner tests/recipe) tests/cluster/test_spark_lines.py tests/cluster/test_templates.py
+# Apache Airflow and its Google provider, in a venv of their own (they are no dependency of the
+# package): tests/server/test_airflow.py drives the server with Airflow's Dataprep hook and sensor
+VENV_AIRFLOW  ?= .venv-airflow
+PY_AIRFLOW    := $(VENV_AIRFLOW)/bin/python
+AIRFLOW_REQS  := apache-airflow==3.3.2 apache-airflow-providers-google==22.8.0
 export PYSPARK_PYTHON := $(CURDIR)/$(PY)
 export PYSPARK_DRIVER_PYTHON := $(CURDIR)/$(PY)
 
@@ -66,6 +71,15 @@ $(CLASSPATH35): conf/jars/pom.xml $(JARS_DIR)/spark-jobs-profile-3.5.jar
 .PHONY: setup-spark35
 setup-spark35: $(VENV35)/.installed $(CLASSPATH35) ## .venv-spark35 (pyspark 3.5, constraints-spark35.txt) and its JVM extras
 
+$(VENV_AIRFLOW)/.installed: constraints-airflow.txt
+	test -x $(PY_AIRFLOW) || $(PYTHON) -m venv $(VENV_AIRFLOW)
+	$(PY_AIRFLOW) -m pip install -q --upgrade pip
+	$(PY_AIRFLOW) -m pip install -q -c constraints-airflow.txt $(AIRFLOW_REQS)
+	touch $@
+
+.PHONY: setup-airflow
+setup-airflow: $(VENV_AIRFLOW)/.installed ## .venv-airflow: Airflow + its Google provider (constraints-airflow.txt), for the server's Airflow test
+
 .PHONY: system
 system: ## Debian packages the tests need (postgresql, chromium), installed only when missing
 	bash scripts/setup-system.sh
@@ -78,7 +92,7 @@ demo: setup ## run the example job group on local Spark and show where its outpu
 	$(PY) scripts/demo.py
 
 .PHONY: test
-test: setup setup-spark35 ## run the whole test suite (unit and integration), then the unit suite on Spark 3.5
+test: setup setup-spark35 setup-airflow ## run the whole test suite (unit and integration), then the unit suite on Spark 3.5
 	$(PY) -m pytest -q
 	$(MAKE) --no-print-directory test-spark35
 

@@ -4,6 +4,7 @@
     spark-jobs publish --job-group ID --body BODY [--connections FILE] [--job-store DIR]
     spark-jobs validate SPEC
     spark-jobs schema
+    spark-jobs serve --flows DIR [--host H] [--port P] [--job-store DIR] [--connections FILE] ...
 
 On a cluster, use ``spark-submit spark_jobs/entrypoints/run_job.py --spec SPEC`` (and
 ``.../publish.py``) instead.
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spark_jobs.errors import EXIT_INVALID_INPUT, EXIT_OK, UserError
+
+TOKENS_ENV = "SPARK_JOBS_API_TOKENS"  # spark_jobs.server.settings.TOKENS_ENV, named here for --help
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -83,6 +86,51 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"at least 1, not {value}")
+    return value
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        from spark_jobs.server import ServerSettings, load_tokens, serve
+    except ModuleNotFoundError as exc:
+        sys.stderr.write(
+            f"error: spark-jobs serve needs the server extra ({exc.name} is missing): "
+            "pip install 'spark-jobs[server]'\n"
+        )
+        return EXIT_INVALID_INPUT
+
+    connections = Path(args.connections) if args.connections else None
+    if connections is None and Path("conf/connections.json").is_file():
+        connections = Path("conf/connections.json")
+    try:
+        settings = ServerSettings(
+            job_store=Path(args.job_store),
+            flows_dir=Path(args.flows),
+            connections=connections,
+            master=args.master,
+            spark_conf=Path(args.spark_conf) if args.spark_conf else None,
+            py_files=[Path(p) for p in args.py_files],
+            allow_paths=list(args.allow_path),
+            max_concurrent=args.max_concurrent,
+            cancel_grace_seconds=args.cancel_grace,
+            tokens=load_tokens(Path(args.token_file) if args.token_file else None),
+        )
+        serve(settings, host=args.host, port=args.port, access_log=args.access_log)
+    except UserError as exc:
+        from spark_jobs.runner.app import print_user_error
+
+        print_user_error(exc, sys.stderr)
+        return EXIT_INVALID_INPUT
+    return EXIT_OK
+
+
 def _add_spark_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--master", help="Spark master (default: spark.master from the conf file, else local[*])"
@@ -130,6 +178,53 @@ def build_parser() -> argparse.ArgumentParser:
         help="where job group results are kept (default: ./.spark_jobs)",
     )
     _add_spark_options(publish)
+
+    serve = commands.add_parser(
+        "serve", help="serve the v4 job group API (POST /v4/jobGroups, ...) over HTTP"
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
+    serve.add_argument(
+        "--job-store",
+        default=".spark_jobs",
+        help="local directory of job group results (default: ./.spark_jobs)",
+    )
+    serve.add_argument("--flows", required=True, help="directory of flow files (*.json)")
+    serve.add_argument(
+        "--connections",
+        help="connections file for publishing (default: ./conf/connections.json if present)",
+    )
+    serve.add_argument(
+        "--allow-path",
+        action="append",
+        default=[],
+        metavar="ROOT",
+        help="sources and outputs must lie under these (repeat; default: the current directory)",
+    )
+    serve.add_argument(
+        "--max-concurrent", type=_positive_count, default=2, help="drivers at once (default: 2)"
+    )
+    serve.add_argument(
+        "--cancel-grace",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="a canceled driver's time to stop cleanly before it is killed (default: 30)",
+    )
+    serve.add_argument(
+        "--token-file",
+        help=f"API bearer tokens, one per line (also read: ${TOKENS_ENV}, comma-separated)",
+    )
+    serve.add_argument(
+        "--py-files",
+        action="append",
+        default=[],
+        help="spark-submit --py-files (non-local masters)",
+    )
+    serve.add_argument("--access-log", action="store_true", help="log every request")
+    _add_spark_options(serve)
 
     validate = commands.add_parser("validate", help="validate a job spec without running it")
     validate.add_argument("spec")
@@ -182,6 +277,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             result_file=args.result,
             progress=not args.no_progress,
         )
+    if args.command == "serve":
+        return _serve(args)
     if args.command == "publish":
         from spark_jobs.publish import publish_command
 

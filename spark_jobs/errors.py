@@ -216,6 +216,12 @@ class JobCanceledError(JobError):
     code = "JOB_CANCELED"
 
 
+class MetastoreInUseError(JobError):
+    """An embedded (Derby) Hive metastore is open in another process: it admits one at a time."""
+
+    code = "METASTORE_IN_USE"
+
+
 class RedshiftError(JobError):
     """A statement of a Redshift publish failed; the transaction was rolled back, so the target
     is as it was. The message never holds a credential."""

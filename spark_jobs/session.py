@@ -263,6 +263,76 @@ def default_hive_dir(job_store: str) -> Path:
     return (local / HIVE_DIR_NAME).absolute()
 
 
+def embedded_metastore_dir(conf: Mapping[str, str]) -> Path | None:
+    """The ``metastore_db`` directory of an embedded (Derby) Hive metastore, from a session's
+    settings; None when the session uses a metastore service (``hive.metastore.uris``)."""
+    if conf.get("spark.hadoop.hive.metastore.uris") or conf.get("spark.hive.metastore.uris"):
+        return None
+    url = conf.get("spark.hadoop.javax.jdo.option.ConnectionURL") or (
+        "jdbc:derby:;databaseName=metastore_db;create=true"  # Hive's default: in the cwd
+    )
+    if not url.startswith("jdbc:derby:") or url.startswith("jdbc:derby://"):
+        return None
+    for part in url[len("jdbc:derby:") :].split(";"):
+        key, _, value = part.partition("=")
+        if key == "databaseName" and value:
+            return Path(value).absolute()
+    return None
+
+
+def derby_holder(database: Path) -> int | None:
+    """The pid of a process that has the Derby database ``database`` open, or None.
+
+    A JVM that boots a Derby database holds an exclusive POSIX lock on its ``dbex.lck`` for as
+    long as it has it open; ``F_GETLK`` reads who holds it without taking it.
+    """
+    import fcntl
+    import struct
+
+    try:
+        fd = os.open(database / "dbex.lck", os.O_RDWR)
+    except OSError:
+        return None  # never booted, or not ours to read
+    layout = "hhxxxxqqixxxx"  # struct flock on 64-bit Linux: type, whence, start, len, pid
+    try:
+        request = struct.pack(layout, fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0)
+        lock_type, _, _, _, pid = struct.unpack(layout, fcntl.fcntl(fd, fcntl.F_GETLK, request))
+    except (OSError, struct.error):
+        return None
+    finally:
+        os.close(fd)
+    return None if lock_type == fcntl.F_UNLCK else pid
+
+
+def metastore_in_use_message(database: Path, pid: int | None) -> str:
+    holder = f" (pid {pid})" if pid else ""
+    return (
+        f"the Hive metastore at {database} is in use by another process{holder}: an embedded "
+        "(Derby) metastore admits one process at a time (a `spark-jobs serve`, another "
+        "publish, a notebook on the same job store). Wait until that process ends, or run a "
+        'Hive metastore service and set "metastoreUri" on the connection (docs/publish.md)'
+    )
+
+
+def check_metastore_free(spark: SparkSession) -> None:
+    """Raise MetastoreInUseError when another process has this session's embedded metastore
+    open. Call it before the session first touches the catalog: Hive's own failure is a
+    page of retries ending in ``Unable to instantiate ...SessionHiveMetaStoreClient``."""
+    from spark_jobs.errors import MetastoreInUseError
+
+    conf = dict(spark.sparkContext.getConf().getAll())
+    if conf.get("spark.sql.catalogImplementation") != "hive":
+        return
+    database = embedded_metastore_dir(conf)
+    if database is None:
+        return
+    pid = derby_holder(database)
+    jvm = spark.sparkContext._jvm
+    own = int(jvm.java.lang.ProcessHandle.current().pid()) if jvm is not None else None
+    if pid is not None and pid != own:
+        raise MetastoreInUseError(metastore_in_use_message(database, pid))
+
+
 @dataclass
 class LocalSessionSettings:
     """What a local session is built from; tests and the CLI differ only in these values."""

@@ -49,10 +49,18 @@ def spark(spark_home_dir: Path) -> Iterator[SparkSession]:
     session.stop()
 
 
-#: real servers for integration tests (PostgreSQL, moto's S3, the Redshift wire double); each
-#: starts on first use and lives for the session. Tests that use them are marked `integration`.
-pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.s3", "tests.fixtures.redshift"]
-SERVER_FIXTURES = frozenset({"postgres_server", "s3_server", "redshift"})
+#: real servers for integration tests (PostgreSQL, moto's S3, the Redshift wire double, our own
+#: `spark-jobs serve`); each starts on first use and lives for the session. Tests that use them
+#: are marked `integration`.
+pytest_plugins = [
+    "tests.fixtures.postgres",
+    "tests.fixtures.s3",
+    "tests.fixtures.redshift",
+    "tests.fixtures.server",
+]
+SERVER_FIXTURES = frozenset(
+    {"postgres_server", "s3_server", "redshift", "api_server", "start_api_server"}
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

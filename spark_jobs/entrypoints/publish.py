@@ -37,6 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--body", required=True, help="publish body JSON file (local path)")
     parser.add_argument("--connections", default="conf/connections.json", help="connections file")
     parser.add_argument("--job-store", default=".spark_jobs", help="job store root, any Hadoop URI")
+    parser.add_argument(
+        "--publish-job", type=int, help="the publish job `spark-jobs serve` recorded for this"
+    )
+    parser.add_argument("--session-id", help="the sessionId `spark-jobs serve` answered with")
     args = parser.parse_args(argv)
 
     from spark_jobs.publish import publish_command
@@ -49,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         session=submitted_session,
         connections=args.connections,
         job_store=args.job_store,
+        job_id=args.publish_job,
+        session_id=args.session_id,
     )
 
 

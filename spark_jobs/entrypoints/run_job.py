@@ -3,6 +3,9 @@
     spark-submit --py-files spark_jobs.zip spark_jobs/entrypoints/run_job.py \
         --spec job.json [--job-store hdfs:///spark_jobs] [--result result.json]
 
+``spark-jobs serve`` submits it with ``--job-group ID`` to run a job group it has already
+created (and answered ``POST /v4/jobGroups`` for) in its job store.
+
 The cluster's own configuration (master, jars, memory) is used as is.
 """
 
@@ -19,6 +22,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--spec", required=True, help="job spec JSON file (local path)")
     parser.add_argument("--job-store", default=".spark_jobs", help="job store root, any Hadoop URI")
     parser.add_argument("--result", help="also write the final result JSON to this local file")
+    parser.add_argument(
+        "--job-group",
+        type=int,
+        help="run this job group, already created in the job store by `spark-jobs serve`",
+    )
     return parser
 
 
@@ -29,6 +37,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from spark_jobs.session import get_submitted_session
 
     configure_logging()
+    if args.job_group is not None:
+        from spark_jobs.runner.app import run_created_command
+
+        return run_created_command(
+            args.spec,
+            args.job_group,
+            session=lambda extras: get_submitted_session("spark-jobs run"),
+            job_store=args.job_store,
+        )
     return run_command(
         args.spec,
         session=lambda extras: get_submitted_session("spark-jobs run"),

@@ -10,6 +10,7 @@ write too: the layout is in :mod:`spark_jobs.jobstore.store`, the result JSON in
 from __future__ import annotations
 
 from spark_jobs.jobstore.records import (
+    TERMINAL,
     DatasetRecord,
     Edge,
     ErrorRecord,
@@ -29,6 +30,7 @@ from spark_jobs.jobstore.store import DEFAULT_ROOT, JobStore
 
 __all__ = [
     "DEFAULT_ROOT",
+    "TERMINAL",
     "DatasetRecord",
     "Edge",
     "ErrorRecord",

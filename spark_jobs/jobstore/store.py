@@ -116,10 +116,19 @@ class JobStore:
 
     def add_job(self, job_group_id: int, job: JobRecord, *, after: list[int]) -> JobGroupResult:
         """Append a job that runs after the jobs ``after`` (a publish after the filewriter) to a
-        job group another run wrote: one locked read-change-write."""
+        job group another run wrote: one locked read-change-write.
+
+        A job of that id already recorded (the Pending publish job ``spark-jobs serve`` records
+        when it accepts a publish, which its driver then starts) is replaced, keeping its
+        ``createdAt`` and its place in the job graph: never a second record of one job.
+        """
 
         def add(result: JobGroupResult) -> None:
-            result.add_job(job, after=after)
+            if any(j.id == job.id for j in result.jobs):
+                job.createdAt = result.job(job.id).createdAt
+                result.replace_job(job)
+            else:
+                result.add_job(job, after=after)
             result.refresh_status()
 
         return self.update(job_group_id, add)

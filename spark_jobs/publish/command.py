@@ -24,8 +24,10 @@ from spark_jobs.errors import (
     EXIT_JOB_FAILED,
     EXIT_OK,
     JobCanceledError,
+    MetastoreInUseError,
     Problem,
     PublishError,
+    SparkJobsError,
     SpecError,
     UserError,
     first_line,
@@ -40,6 +42,12 @@ from spark_jobs.publish.base import (
 )
 from spark_jobs.publish.source import PublishSource, check_source_files, find_source
 from spark_jobs.publish.targets import publisher_for
+from spark_jobs.session import (
+    check_metastore_free,
+    derby_holder,
+    embedded_metastore_dir,
+    metastore_in_use_message,
+)
 from spark_jobs.spec.connections import ConnectionBase, Connections, load_connections
 from spark_jobs.spec.publish import DOCUMENT, PublishBody, load_publish_body, read_publish_document
 
@@ -109,13 +117,21 @@ def publish_command(
     out: IO[str] | None = None,
     err: IO[str] | None = None,
     hooks: PublishHooks | None = None,
+    job_id: int | None = None,
+    session_id: str | None = None,
 ) -> int:
-    """Publish one job group's results; returns the process exit code."""
+    """Publish one job group's results; returns the process exit code.
+
+    ``job_id`` (with ``session_id``): a publish job that ``spark-jobs serve`` recorded (Pending)
+    when it answered the request. This run carries it out; a problem found before the publish
+    starts is recorded on that job too, since nobody reads this process's exit code.
+    """
     out = out or sys.stdout
     err = err or sys.stderr
     hooks = hooks or PublishHooks()
     store: JobStore | None = None
     source: PublishSource | None = None
+    pending = _PendingJob(job_store, job_group_id, job_id) if job_id is not None else None
     try:
         if job_group_id < 1:
             raise PublishError(f"a job group id is a positive number, not {job_group_id}")
@@ -124,10 +140,11 @@ def publish_command(
             store = JobStore(job_store)
             source = _find_source(store, request)
     except UserError as exc:
-        return _invalid(exc, err)
+        return _invalid(exc, err, pending)
 
     spark = session(request.connection)
     try:
+        check_metastore_free(spark)
         if store is None or source is None:  # a store on a Hadoop file system needs Spark
             store = JobStore(job_store, spark)
             source = _find_source(store, request)
@@ -135,16 +152,19 @@ def publish_command(
         publisher = request.publisher(spark, request.connection, request.body, source, hooks)
         publisher.prepare()
     except UserError as exc:
-        return _invalid(exc, err)
+        return _invalid(exc, err, pending)
     except Exception as exc:  # the metastore or a file system failed before anything changed
+        exc = _plain_metastore_error(spark, exc)
         err.write(
             f"error: publishing job group {job_group_id} failed before it started: {first_line(exc)}\n"
         )
         err.flush()
+        if pending is not None:
+            pending.fail(exc)
         return EXIT_JOB_FAILED
 
-    session_id = str(uuid.uuid4())
-    job = start_publish_job(store, request, source, session_id)
+    session_id = session_id or str(uuid.uuid4())
+    job = start_publish_job(store, request, source, session_id, job_id=job_id)
     response = {"jobgroupId": job_group_id, "reason": "JobStarted", "sessionId": session_id}
     out.write(json.dumps(response, indent=2) + "\n")
     out.flush()
@@ -157,10 +177,40 @@ def _find_source(store: JobStore, request: PublishRequest) -> PublishSource:
     return find_source(result, request.body, target=request.publisher.target)
 
 
-def _invalid(exc: UserError, err: IO[str]) -> int:
+def _plain_metastore_error(spark: SparkSession, exc: Exception) -> Exception:
+    """Hive's ``Unable to instantiate ...SessionHiveMetaStoreClient`` on an embedded metastore
+    almost always means another process opened it meanwhile: say so, and what to do."""
+    if isinstance(exc, SparkJobsError) or "SessionHiveMetaStoreClient" not in str(exc):
+        return exc
+    database = embedded_metastore_dir(dict(spark.sparkContext.getConf().getAll()))
+    if database is None:
+        return exc
+    return MetastoreInUseError(metastore_in_use_message(database, derby_holder(database)))
+
+
+def _invalid(exc: UserError, err: IO[str], pending: _PendingJob | None = None) -> int:
     err.write(f"error: {exc.message}\n")
     err.flush()
+    if pending is not None:
+        pending.fail(exc)
     return EXIT_INVALID_INPUT
+
+
+@dataclass(frozen=True)
+class _PendingJob:
+    """A publish job recorded by the server, to fail when the publish cannot start."""
+
+    job_store: str
+    job_group_id: int
+    job_id: int
+
+    def fail(self, exc: BaseException) -> None:
+        store = JobStore(self.job_store)
+        try:
+            job = store.load(self.job_group_id).job(self.job_id)
+        except (UserError, StopIteration):
+            return
+        finish_publish_job(store, self.job_group_id, job, error=exc)
 
 
 def _run(
@@ -193,12 +243,18 @@ def _run(
 
 
 def start_publish_job(
-    store: JobStore, request: PublishRequest, source: PublishSource, session_id: str
+    store: JobStore,
+    request: PublishRequest,
+    source: PublishSource,
+    session_id: str,
+    *,
+    job_id: int | None = None,
 ) -> JobRecord:
-    """Append an InProgress publish job after the filewriter job; returns its record."""
+    """Append an InProgress publish job after the filewriter job (or start the one the server
+    recorded as ``job_id``); returns its record."""
     body = request.body
     job = JobRecord(
-        id=store.new_job_id(),
+        id=job_id if job_id is not None else store.new_job_id(),
         type="publish",
         details={
             "sessionId": session_id,
@@ -220,6 +276,7 @@ def start_publish_job(
         },
     )
     job.start()
+    # the server's pending record of this job, if it made one, is replaced (keeping createdAt)
     store.add_job(request.job_group_id, job, after=[source.writer_job_id])
     return job
 

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import sys
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -24,16 +27,33 @@ from spark_jobs.errors import (
     UserError,
     is_user_error_code,
 )
-from spark_jobs.jobstore import DEFAULT_ROOT, JobGroupResult, JobStore, now
+from spark_jobs.io.fs import is_local
+from spark_jobs.jobstore import (
+    DEFAULT_ROOT,
+    TERMINAL,
+    ErrorRecord,
+    JobGroupResult,
+    JobStatus,
+    JobStore,
+    now,
+    timestamp,
+)
 from spark_jobs.profile import ProfileJob
-from spark_jobs.runner.extras import jvm_extras_for_job
-from spark_jobs.runner.job_group import ProfileRunner, create_job_group, run_job_group
+from spark_jobs.runner.extras import jvm_extras_for_job, jvm_extras_for_store
+from spark_jobs.runner.job_group import (
+    ProfileRunner,
+    create_job_group,
+    result_fields,
+    run_job_group,
+)
 from spark_jobs.runner.plan import check_remote_inputs, plan_job
 from spark_jobs.runner.sources import SourceLister, needs_session
 from spark_jobs.spec import load_job_spec
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+    from spark_jobs.spec.models import JobSpec
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +174,94 @@ def run_command(
         if user_errors and result.jobs_of("filewriter")[0].status != "Complete":
             return EXIT_INVALID_INPUT
     return exit_code_for(result)
+
+
+def run_created_command(
+    spec_path: str,
+    job_group_id: int,
+    *,
+    session: SessionFactory,
+    job_store: str,
+    err: IO[str] | None = None,
+    profile_runner: ProfileRunner | None = None,
+    progress: bool = True,
+) -> int:
+    """Run a job group that ``spark-jobs serve`` created: ids taken, spec saved, status Created.
+
+    The server answered ``POST /v4/jobGroups`` before this driver started; here the driver
+    takes the job group over (its host and pid go into the result), plans it again at the
+    instant the server accepted it (so relative dates and output timestamps are the same) and
+    runs it, with a session given the JVM extras the job uses (as :func:`run_command`). A
+    problem found only now (a remote input gone) fails the job group in the store, since nobody
+    is waiting on this process's exit code. Exit codes as :func:`run_command`.
+    """
+    err = err or sys.stderr
+    spec: JobSpec | None = None
+    spec_error: UserError | None = None
+    try:  # a local file: read before anything starts, so the session gets the job's extras
+        spec = load_job_spec(spec_path)
+    except UserError as exc:
+        spec_error = exc
+    spark: SparkSession | None = None
+    if not is_local(job_store):  # a job store on a Hadoop file system is read through Spark
+        spark = session(
+            jvm_extras_for_job(spec, job_store) if spec else jvm_extras_for_store(job_store)
+        )
+    store = JobStore(job_store, spark)
+    result = store.load(job_group_id)
+    if result.status in TERMINAL:
+        err.write(f"[spark-jobs] job group {job_group_id} is already {result.status}\n")
+        return exit_code_for(result)
+    result.host, result.pid = socket.gethostname(), os.getpid()
+    store.save(result)
+    run_time = datetime.fromisoformat(result.createdAt.replace("Z", "+00:00"))
+    try:
+        if spec is None:
+            assert spec_error is not None
+            raise spec_error
+        if spark is None and needs_session(spec):
+            spark = session(jvm_extras_for_job(spec, job_store))
+        lister = SourceLister(run_time=run_time, spark=spark)
+        plan = plan_job(spec, list_sources=lister, run_time=run_time)
+        spark = spark or session(jvm_extras_for_job(spec, job_store, plan.imported.values()))
+        check_remote_inputs(plan, spark)
+    except UserError as exc:
+        print_user_error(exc, err)
+        fail_created_job_group(store, result, exc)
+        return EXIT_INVALID_INPUT
+    for name, value in result_fields(plan).items():
+        setattr(result, name, value)
+    result = run_job_group(
+        spark,
+        plan,
+        store,
+        result,
+        profile_runner=profile_runner or _default_profile_runner(),
+        progress=err if progress else None,
+    )
+    summarize(result, err)
+    return exit_code_for(result)
+
+
+def fail_created_job_group(
+    store: JobStore, result: JobGroupResult, exc: SparkJobsError, *, status: JobStatus = "Failed"
+) -> JobGroupResult:
+    """End the run of a job group that did not record its own end: its first open job gets
+    ``status`` and the error, the other open ones Canceled, and the error is the job group's.
+    Publish jobs are left alone (each has its own driver). Used by the driver and by the server
+    (a driver that died or was canceled before it recorded an end)."""
+    record = ErrorRecord.of(exc)
+    first = True
+    for job in result.jobs:
+        if job.status in TERMINAL or job.type == "publish":
+            continue
+        job.finish(status if first else "Canceled", record if first else None)
+        first = False
+    result.errors.append(record)
+    result.finishedAt = timestamp()
+    result.refresh_status()
+    store.save(result)
+    return result
 
 
 def _default_profile_runner() -> ProfileRunner:

@@ -42,8 +42,13 @@ def jvm_extras_for_job(
             needed.setdefault("delta-spark", f"output {index} is delta")
         if _in_s3(setting.path):
             needed.setdefault("hadoop-aws", f"output {index} is in S3")
-    if _in_s3(job_store):
-        needed.setdefault("hadoop-aws", "the job store is in S3")
+    for name, why in jvm_extras_for_store(job_store).items():
+        needed.setdefault(name, why)
     if spec.profiler:
         needed.setdefault("spark-jobs-profile", "the job group is profiled")
     return needed
+
+
+def jvm_extras_for_store(job_store: str) -> dict[str, str]:
+    """The JVM extras the job store needs: what a run uses before its spec is known."""
+    return {"hadoop-aws": "the job store is in S3"} if _in_s3(job_store) else {}

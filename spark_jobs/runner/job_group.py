@@ -103,7 +103,7 @@ def create_job_group(plan: JobPlan, store: JobStore) -> JobGroupResult:
         profiler=spec.profiler,
         ranfrom=spec.jobGroup.ranfrom,
         runParameters=spec.run_parameters,
-        **_result_fields(plan),
+        **result_fields(plan),
         jobs=jobs,
         jobGraph=JobGraph(vertices=[j.id for j in jobs], edges=_dedupe(edges)),
         host=socket.gethostname(),
@@ -116,7 +116,7 @@ def create_job_group(plan: JobPlan, store: JobStore) -> JobGroupResult:
     return result
 
 
-def _result_fields(plan: JobPlan) -> dict[str, Any]:
+def result_fields(plan: JobPlan) -> dict[str, Any]:
     """The result's ``parameters`` and ``sources``: what each parameter stood for, and the files
     each imported dataset of the job graph reads."""
     parameters = [

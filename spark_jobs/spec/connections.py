@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, StrictBool, ValidationError, model_validator
 
 from spark_jobs.errors import Problem, PublishError, SpecError
 from spark_jobs.spec.models import StrictModel
@@ -110,7 +110,9 @@ class S3Staging(StrictModel):
     prefix: str = ""
     region: str | None = None
     endpointUrl: str | None = Field(default=None, description="S3-compatible endpoint (tests).")
-    keepStaged: bool = Field(default=False, description="Leave the staged files after the load.")
+    keepStaged: StrictBool = Field(
+        default=False, description="Leave the staged files after the load."
+    )
     accessKeyIdEnv: EnvName | None = None
     secretAccessKeyEnv: EnvName | None = None
 
@@ -136,9 +138,9 @@ class RedshiftConnection(ConnectionBase):
     database: str = Field(min_length=1)
     user: str = Field(min_length=1)
     passwordEnv: EnvName | None = None
-    iam: bool = False
+    iam: StrictBool = False
     iamRole: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:iam::\S+$")
-    ssl: bool = Field(default=True, description="Connect with TLS (Redshift's default).")
+    ssl: StrictBool = Field(default=True, description="Connect with TLS (Redshift's default).")
     s3Staging: S3Staging
 
     @model_validator(mode="after")

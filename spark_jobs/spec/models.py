@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     field_validator,
     model_validator,
 )
@@ -314,8 +315,8 @@ class WriteSetting(StrictModel):
     action: WriteAction
     format: OutputFormat
     compression: Compression = "none"
-    header: bool = False
-    asSingleFile: bool = False
+    header: StrictBool = False
+    asSingleFile: StrictBool = False
     parameters: list[OutputParameter] = Field(
         default_factory=list,
         description="Parameters of path: {name} in path is replaced before writing.",
@@ -352,7 +353,7 @@ class RunParameters(StrictModel):
 
 class Overrides(StrictModel):
     execution: Execution | None = None
-    profiler: bool | None = None
+    profiler: StrictBool | None = None
     writeSettings: list[WriteSetting] | None = Field(
         default=None, validation_alias=AliasChoices("writeSettings", "writesettings")
     )
@@ -377,12 +378,12 @@ class JobGroupRequest(StrictModel):
 class ReadOptions(StrictModel):
     """How an imported dataset's files are read. Only the options that fit its format are allowed."""
 
-    header: bool | None = None
+    header: StrictBool | None = None
     delimiter: str | None = Field(default=None, min_length=1)
     quote: str | None = Field(default=None, max_length=1)
     escape: str | None = Field(default=None, max_length=1)
     encoding: str | None = None
-    multiLine: bool | None = None
+    multiLine: StrictBool | None = None
 
 
 class ImportedDataset(StrictModel):

@@ -51,32 +51,99 @@ def pydantic_problems(error: ValidationError, *, root: Sequence[int | str] = ())
         message = item["msg"]
         if message.startswith("Value error, "):
             message = message[len("Value error, ") :]
+        elif kind == "literal_error":
+            expected = (item.get("ctx") or {}).get("expected", "")
+            message = f"{_shown(item.get('input'))} is not allowed: expected {expected}"
+        elif kind in ("bool_type", "bool_parsing"):
+            message = f"{_shown(item.get('input'))} is not a JSON boolean: write true or false (no quotes)"
         problems.append(Problem(json_path(loc), message))
     return problems
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """The offending value as a message shows it: its JSON-ish repr, cut short when long."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def load_json_document(source: str | Path, *, what: str) -> Any:
     """Read and parse a JSON file, turning a missing file or bad JSON into a SpecError."""
     path = Path(source)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise SpecError([Problem("$", f"{what} file not found: {path}")], document=what) from None
     except OSError as exc:
         raise SpecError(
             [Problem("$", f"cannot read {what} file {path}: {exc.strerror}")], document=what
         ) from None
+    return parse_json_bytes(data, what=what, source=str(path))
+
+
+#: how deep a document may nest: far more than any job spec, publish body or connections file
+#: needs, and far less than where Python's own parser gives up (about 1,000)
+MAX_JSON_DEPTH = 200
+
+
+def parse_json_bytes(data: bytes, *, what: str, source: str = "") -> Any:
+    """Parse a JSON document given as bytes (a file, an HTTP body): UTF-8 text, not too deep.
+
+    A binary file or a document nested thousands of levels deep gets one clear problem, not
+    Python's traceback.
+    """
+    where = f" {source}" if source else ""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problem = Problem(
+            "$",
+            f"the {what}{where} is not JSON text: byte 0x{data[exc.start]:02x} at offset "
+            f"{exc.start} is not UTF-8 (a binary file?)",
+        )
+        raise SpecError([problem], document=what) from None
     return parse_json_text(text, what=what)
 
 
 def parse_json_text(text: str, *, what: str) -> Any:
     try:
-        return json.loads(text)
+        document = json.loads(text)
     except json.JSONDecodeError as exc:
         problem = Problem(
             "$", f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         )
         raise SpecError([problem], document=what) from None
+    except RecursionError:
+        document = None
+        depth = MAX_JSON_DEPTH + 1
+    else:
+        depth = json_depth(document, MAX_JSON_DEPTH + 1)
+    if depth > MAX_JSON_DEPTH:
+        problem = Problem(
+            "$",
+            f"JSON nested more than {MAX_JSON_DEPTH} levels deep; a {what} needs far fewer",
+        )
+        raise SpecError([problem], document=what)
+    return document
+
+
+def json_depth(document: Any, stop: int) -> int:
+    """How deep ``document`` nests (a scalar is 0), counted without recursion up to ``stop``."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(document, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        depth += 1
+        deepest = max(deepest, depth)
+        if deepest >= stop:
+            return deepest
+        pending.extend((child, depth) for child in children)
+    return deepest
 
 
 def validate_model(

@@ -207,7 +207,7 @@ def test_a_malformed_body(
         "invalid publish body: 3 problems",
         "$: missing required field 'table'",
         "$: unknown field 'extra'",
-        "$.action: Input should be 'create', 'load', 'createAndLoad', 'truncateAndLoad' or 'dropAndLoad'",
+        "$.action: 'upsert' is not allowed: expected 'create', 'load', 'createAndLoad', 'truncateAndLoad' or 'dropAndLoad'",
     )
 
 

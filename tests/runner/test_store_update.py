@@ -74,3 +74,26 @@ def test_a_held_lock_is_waited_for_then_reported(
 
     with pytest.raises(JobError, match=f"the result of job group {group.id} is locked"):
         store.update(group.id, lambda r: None)
+
+
+def test_add_job_puts_a_recorded_job_of_the_same_id_in_its_place(tmp_path: Path) -> None:
+    # the server records a Pending publish job when it accepts a publish; the publish driver
+    # then adds its InProgress record of that job: one job, not two
+    store = JobStore(str(tmp_path))
+    group = saved_group(store)
+    pending = JobRecord(
+        id=10, type="publish", status="Pending", createdAt="2024-05-01T10:00:00.000Z"
+    )
+    store.add_job(group.id, pending, after=[2])
+
+    started = JobRecord(id=10, type="publish", details={"sessionId": "s2"})
+    started.start()
+    result = store.add_job(group.id, started, after=[2])
+
+    assert [(j.id, j.status) for j in result.jobs_of("publish")] == [(10, "InProgress")]
+    assert result.job(10).createdAt == "2024-05-01T10:00:00.000Z"
+    assert result.job(10).details == {"sessionId": "s2"}
+    assert result.jobGraph.vertices == [1, 2, 10]
+    assert [(e.source, e.target) for e in result.jobGraph.edges] == [(2, 10)]
+    assert result.status == "InProgress"
+    assert store.load(group.id).model_dump() == result.model_dump()

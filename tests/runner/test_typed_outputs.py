@@ -148,7 +148,7 @@ def test_every_typed_kind_in_csv_and_json_with_every_compression(
     err = io.StringIO()
     code = run_command(
         str(spec_file),
-        session=lambda: spark,
+        session=lambda extras: spark,
         job_store=str(tmp_path / "store"),
         result_file=str(result_file),
         out=io.StringIO(),

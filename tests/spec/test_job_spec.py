@@ -316,3 +316,88 @@ def test_json_schema_is_published_and_names_the_contract() -> None:
         "asSingleFile",
         "parameters",  # output path parameters (docs/job-spec.md, "Datasets with parameters")
     }
+
+
+def test_booleans_must_be_json_booleans_and_the_string_is_named() -> None:
+    document = {
+        "jobGroup": {
+            "wrangledDataset": {"id": 7},
+            "overrides": {
+                "profiler": "yes",
+                "writeSettings": [
+                    {"path": "/o/x.csv", "action": "create", "format": "csv", "header": "true"}
+                ],
+            },
+        },
+        "flow": flow(7),
+    }
+    document["flow"]["importedDatasets"][0]["options"]["header"] = "false"
+    messages = dict(problems_of(document))
+    assert messages == {
+        "$.jobGroup.overrides.profiler": "'yes' is not a JSON boolean: write true or false (no quotes)",
+        "$.jobGroup.overrides.writeSettings[0].header": "'true' is not a JSON boolean: write true or false (no quotes)",
+        "$.flow.importedDatasets[0].options.header": "'false' is not a JSON boolean: write true or false (no quotes)",
+    }
+    document["jobGroup"]["overrides"]["profiler"] = True
+    document["jobGroup"]["overrides"]["writeSettings"][0]["header"] = False
+    document["flow"]["importedDatasets"][0]["options"]["header"] = True
+    assert load_job_spec(document).profiler is True
+
+
+def test_a_value_outside_the_allowed_ones_is_named_with_the_allowed_ones() -> None:
+    document = {
+        "jobGroup": {
+            "wrangledDataset": {"id": 7},
+            "overrides": {
+                "execution": "flink",
+                "writeSettings": [{"path": "/o/x.csv", "action": "upsert", "format": "xls"}],
+            },
+        },
+        "flow": flow(7),
+    }
+    document["flow"]["importedDatasets"][0]["format"] = "sas7bdat"
+    document["flow"]["importedDatasets"][0]["options"] = {}
+    messages = dict(problems_of(document))
+    assert messages == {
+        "$.jobGroup.overrides.execution": "'flink' is not allowed: expected 'photon', 'spark', 'databricksSpark' or 'emrSpark'",
+        "$.jobGroup.overrides.writeSettings[0].action": "'upsert' is not allowed: expected 'create', 'append' or 'overwrite'",
+        "$.jobGroup.overrides.writeSettings[0].format": "'xls' is not allowed: expected 'csv', 'json', 'avro', 'pqt' or 'delta'",
+        "$.flow.importedDatasets[0].format": "'sas7bdat' is not allowed: expected 'csv', 'json', 'parquet', 'avro' or 'text'",
+    }
+
+
+def test_a_binary_file_is_a_clear_error(tmp_path: Path) -> None:
+    binary = tmp_path / "job.json"
+    binary.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)))
+    with pytest.raises(SpecError) as info:
+        load_job_spec(binary)
+    assert info.value.problems[0].path == "$"
+    assert "is not JSON text: byte 0x80 at offset 136 is not UTF-8" in info.value.message
+
+
+@pytest.mark.parametrize("depth", [10_000, 201])
+def test_a_deeply_nested_document_is_a_clear_error(tmp_path: Path, depth: int) -> None:
+    deep = tmp_path / "job.json"
+    deep.write_text('{"jobGroup": ' + "[" * depth + "]" * depth + "}")
+    with pytest.raises(SpecError) as info:
+        load_job_spec(deep)
+    assert info.value.problems[0].message == (
+        "JSON nested more than 200 levels deep; a job spec needs far fewer"
+    )
+
+
+def test_the_cli_exits_2_on_a_binary_or_deep_file_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from spark_jobs.cli import main
+
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(bytes(range(256)))
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 10_000 + "]" * 10_000)
+    for path, fragment in ((binary, "not JSON text"), (deep, "nested more than 200 levels")):
+        for command in (["validate", str(path)], ["run", str(path), "--job-store", str(tmp_path)]):
+            assert main(command) == 2
+            err = capsys.readouterr().err
+            assert fragment in err
+            assert "Traceback" not in err
