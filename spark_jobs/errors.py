@@ -146,6 +146,13 @@ class PublishError(UserError):
     code = "INVALID_PUBLISH"
 
 
+class FlowImportError(UserError):
+    """A flow package cannot be imported: not a package, an unknown layout, a task with no
+    counterpart here (named with its recipe and step), or an import rule that matches nothing."""
+
+    code = "INVALID_FLOW_PACKAGE"
+
+
 class MissingJarError(UserError):
     """A feature needs a JVM extra that is not on Spark's classpath."""
 
