@@ -53,4 +53,6 @@ def import_flow(
     label = name or (str(package) if not isinstance(package, bytes) else "package")
     parsed_rules = rules if isinstance(rules, Rules) else load_rules(rules)
     document = load_document(package, name=label)
-    return build_spec(read_package(document, label=label), parsed_rules, default_output_dir=default_output_dir)
+    return build_spec(
+        read_package(document, label=label), parsed_rules, default_output_dir=default_output_dir
+    )

@@ -148,9 +148,15 @@ class _Builder:
             raise FlowImportError(
                 f"flow {flow.name!r}: imported dataset {recipe.name!r} (node {node.id}) has no datasource"
             )
-        location = None if source.relational is not None else self.rules.location(dynamic_uri(source))
+        location = (
+            None if source.relational is not None else self.rules.location(dynamic_uri(source))
+        )
         plan = plan_source(
-            source, recipe, name=recipe.name, location=location, connection=self.connection(source.connection_id)
+            source,
+            recipe,
+            name=recipe.name,
+            location=location,
+            connection=self.connection(source.connection_id),
         )
         self.warnings += plan.warnings
         if location is not None and location.startswith("gs://"):
@@ -177,6 +183,12 @@ class _Builder:
         recipe = self._recipe(flow, node)
         into = [e for e in flow.edges if e.target == node.id]
         main = [e for e in into if e.port is None]
+        if not main and not any(o.node_id == node.id for o in flow.outputs):
+            self.warnings.append(
+                f"recipe {recipe.name!r} has no input in the flow (a recipe left unconnected); left out"
+            )
+            del self.refs[node.id]
+            return
         if len(main) != 1:
             raise FlowImportError(
                 f"recipe {recipe.name!r}: {len(main)} edges feed its main input (expected one)"
@@ -208,7 +220,9 @@ class _Builder:
             {
                 "id": node.id,
                 "name": recipe.name,
-                "input": {"importedDataset" if kind == "imported" else "wrangledDataset": {"id": ident}},
+                "input": {
+                    "importedDataset" if kind == "imported" else "wrangledDataset": {"id": ident}
+                },
                 "recipe": converted.steps,
             }
         )
@@ -222,7 +236,9 @@ class _Builder:
 
     def _ref(self, node_id: int, recipe: Recipe) -> tuple[tuple[str, int], str]:
         if node_id not in self.refs:
-            raise FlowImportError(f"recipe {recipe.name!r}: an edge comes from node {node_id}, which the flow does not hold")
+            raise FlowImportError(
+                f"recipe {recipe.name!r}: an edge comes from node {node_id}, which the flow does not hold"
+            )
         return self.refs[node_id]
 
     def _check_name_resolves(self, name: str, key: tuple[str, int], recipe: Recipe) -> None:
@@ -236,6 +252,27 @@ class _Builder:
                 "the flow have that name; rename them apart on the platform and export again"
             )
 
+    def pass_through(self) -> None:
+        """A flow of datasets without recipes: one empty recipe over each (the platform's
+        "add a recipe"), so its data can be run and written."""
+        for dataset in self.imported:
+            node = next(
+                n for n, (key, _) in self.refs.items() if key == ("imported", dataset["id"])
+            )
+            self.wrangled.append(
+                {
+                    "id": node,
+                    "name": dataset["name"],
+                    "input": {"importedDataset": {"id": dataset["id"]}},
+                    "recipe": [],
+                }
+            )
+            self.warnings.append(
+                f"the flow has no recipe: {dataset['name']!r} gets an empty one (wrangled dataset {node})"
+            )
+            if self.default_output_dir is not None:
+                self._default_output(None, self.wrangled[-1])
+
     # -- outputs ---------------------------------------------------------------------------
 
     def _outputs(self, flow: Flow) -> None:
@@ -244,8 +281,15 @@ class _Builder:
         for output in flow.outputs:
             dataset = by_id.get(output.node_id)
             if dataset is None:
-                raise FlowImportError(f"an output of flow {flow.name!r} belongs to node {output.node_id}, which is no recipe")
-            plan = plan_output(output, names.get(output.node_id, str(output.node_id)), self.rules.location, self.connection)
+                raise FlowImportError(
+                    f"an output of flow {flow.name!r} belongs to node {output.node_id}, which is no recipe"
+                )
+            plan = plan_output(
+                output,
+                names.get(output.node_id, str(output.node_id)),
+                self.rules.location,
+                self.connection,
+            )
             self.warnings += plan.warnings
             dataset.setdefault("writeSettings", []).extend(plan.write_settings)
             self.job_groups.append(plan.job_group)
@@ -255,25 +299,30 @@ class _Builder:
         feeding = {e.source for e in flow.edges}
         for node in flow.nodes:
             if node.wrangled and node.id not in feeding:
-                self._default_output(flow, node, by_id[node.id])
+                self._default_output(flow, by_id[node.id])
 
-    def _default_output(self, flow: Flow, node: FlowNode, dataset: dict[str, Any]) -> None:
+    def _default_output(self, flow: Flow | None, dataset: dict[str, Any]) -> None:
         name = dataset["name"]
+        label = f"flow {flow.name!r}" if flow is not None else "the flow"
         if self.default_output_dir is None:
-            self.warnings.append(f"flow {flow.name!r} has no outputs and no output directory was given: {name!r} writes nothing")
+            self.warnings.append(
+                f"{label} has no outputs and no output directory was given: {name!r} writes nothing"
+            )
             return
         from spark_jobs.importer.package import PackageWriteSetting
 
         path = self.default_output_dir.rstrip("/") + "/" + _slug(name) + ".csv"
-        default = PackageWriteSetting(path=path, action="create", format="csv", header=True, as_single_file=True)
+        default = PackageWriteSetting(
+            path=path, action="create", format="csv", header=True, as_single_file=True
+        )
         setting, warnings = write_setting(default, f"output of {name!r}", self.rules.location)
         self.warnings += warnings
         if setting is None:
             return
         dataset.setdefault("writeSettings", []).append(setting)
-        self.job_groups.append({"wrangledDataset": {"id": node.id}})
+        self.job_groups.append({"wrangledDataset": {"id": dataset["id"]}})
         self.warnings.append(
-            f"flow {flow.name!r} has no outputs: {name!r} is written to {setting['path']} "
+            f"{label} has no outputs: {name!r} is written to {setting['path']} "
             "(the platform's default: csv with a header, one file, a new file each run)"
         )
 
@@ -286,26 +335,42 @@ def wrangled_texts(package: FlowPackage) -> dict[int, tuple[str, list[str]]]:
     return {d["id"]: (d["name"], list(d["recipe"])) for d in builder.wrangled}
 
 
-def build_spec(package: FlowPackage, rules: Rules, *, default_output_dir: str | None = None) -> ImportResult:
+def build_spec(
+    package: FlowPackage, rules: Rules, *, default_output_dir: str | None = None
+) -> ImportResult:
     """The job spec of ``package`` (validated), its job groups, publications and warnings."""
     builder = _Builder(package, rules, default_output_dir)
     builder.build()
     rules.check_all_used()
+    if not builder.imported and not builder.wrangled:
+        raise FlowImportError(
+            "the package's flow is empty: it holds no dataset and no recipe to import"
+        )
     if not builder.wrangled:
-        raise FlowImportError("the package holds no recipe to run")
+        builder.pass_through()
     first = next(
         (
             jg
             for jg in builder.job_groups
-            if any(d["id"] == jg["wrangledDataset"]["id"] and d.get("writeSettings") for d in builder.wrangled)
+            if any(
+                d["id"] == jg["wrangledDataset"]["id"] and d.get("writeSettings")
+                for d in builder.wrangled
+            )
         ),
-        builder.job_groups[0] if builder.job_groups else {"wrangledDataset": {"id": builder.wrangled[-1]["id"]}},
+        builder.job_groups[0]
+        if builder.job_groups
+        else {"wrangledDataset": {"id": builder.wrangled[-1]["id"]}},
     )
-    spec = {"jobGroup": first, "flow": {"importedDatasets": builder.imported, "wrangledDatasets": builder.wrangled}}
+    spec = {
+        "jobGroup": first,
+        "flow": {"importedDatasets": builder.imported, "wrangledDatasets": builder.wrangled},
+    }
     try:
         load_job_spec(spec)
     except SpecError as exc:
-        raise FlowImportError("the imported job spec is not valid:\n" + "\n".join(f"  - {p}" for p in exc.problems)) from None
+        raise FlowImportError(
+            "the imported job spec is not valid:\n" + "\n".join(f"  - {p}" for p in exc.problems)
+        ) from None
     return ImportResult(
         spec=spec,
         job_groups=builder.job_groups,

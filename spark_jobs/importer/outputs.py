@@ -39,11 +39,15 @@ def write_setting(
     """Our writeSettings entry for one of the package's (or None, with the reason)."""
     fmt = FORMATS.get(setting.format)
     if fmt is None:
-        return None, [f"{where}: format {setting.format!r} has no counterpart here (csv, json, avro, pqt); left out"]
+        return None, [
+            f"{where}: format {setting.format!r} has no counterpart here (csv, json, avro, pqt); left out"
+        ]
     params = [p for p in setting.run_parameters if p.positions]
     path = location(_insert_parameters(setting.path, tuple(params)))
     if path.startswith(UNWRITABLE_SCHEMES):
-        return None, [f"{where}: {path} is a Google Cloud Storage location and no fileLocation rule rebinds it; left out"]
+        return None, [
+            f"{where}: {path} is a Google Cloud Storage location and no fileLocation rule rebinds it; left out"
+        ]
     warnings = []
     out: dict[str, Any] = {"path": path, "action": setting.action, "format": fmt}
     if fmt in ("csv", "json"):
@@ -54,7 +58,9 @@ def write_setting(
     if fmt == "csv" and setting.header:
         out["header"] = True
     if fmt == "csv" and setting.delimiter not in (None, ","):
-        warnings.append(f"{where}: the csv delimiter {setting.delimiter!r} is not supported; ',' is written")
+        warnings.append(
+            f"{where}: the csv delimiter {setting.delimiter!r} is not supported; ',' is written"
+        )
     seen: set[str] = set()
     declared = []
     for p in params:
@@ -75,7 +81,9 @@ def publication_body(
 ) -> tuple[dict[str, Any] | None, list[str]]:
     target = publication.target_type.lower()
     if target not in PUBLISH_FORMATS:
-        return None, [f"{where}: a {publication.target_type} publication ({publication.table}) has no counterpart here (hive, redshift); left out"]
+        return None, [
+            f"{where}: a {publication.target_type} publication ({publication.table}) has no counterpart here (hive, redshift); left out"
+        ]
     fmt = next((f for f in formats if f in PUBLISH_FORMATS[target]), None)
     if fmt is None:
         return None, [
@@ -91,7 +99,10 @@ def publication_body(
             f"{publication.table!r} publication; its id is kept (it must exist in conf/connections.json)"
         )
     if connection_id is None:
-        return None, [*warnings[:0], f"{where}: the {publication.table!r} publication names no connection; left out"]
+        return None, [
+            *warnings[:0],
+            f"{where}: the {publication.table!r} publication names no connection; left out",
+        ]
     body = {
         "connection": {"id": int(connection_id)},
         "path": list(publication.path) or ["default"],

@@ -183,7 +183,11 @@ def load_document(source: str | Path | bytes, *, name: str | None = None) -> Any
     try:
         return json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+        where = (
+            f" (line {exc.lineno}, column {exc.colno})"
+            if isinstance(exc, json.JSONDecodeError)
+            else ""
+        )
         raise FlowImportError(
             f"{label}: not a flow package: neither a ZIP file nor JSON{where}"
         ) from None
@@ -192,7 +196,9 @@ def load_document(source: str | Path | bytes, *, name: str | None = None) -> Any
 def _json_in_zip(data: bytes, label: str) -> Any:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        names = [n for n in archive.namelist() if n.lower().endswith(".json") and not n.endswith("/")]
+        names = [
+            n for n in archive.namelist() if n.lower().endswith(".json") and not n.endswith("/")
+        ]
         if len(names) != 1:
             found = ", ".join(names) if names else "none"
             raise FlowImportError(
@@ -219,9 +225,11 @@ def read_package(document: Any, *, label: str = "package") -> FlowPackage:
     data = document.get("data")
     if not isinstance(data, Mapping):
         hint = ""
-        if "content" in document or "contentChecksum" in document or "@yxmdVer" in json.dumps(
-            document
-        )[:2000]:
+        if (
+            "content" in document
+            or "contentChecksum" in document
+            or "@yxmdVer" in json.dumps(document)[:2000]
+        ):
             hint = " (this looks like a Designer Cloud workflow, another product's format)"
         raise FlowImportError(
             f"{label}: not a flow package: no 'data' object with flows{hint}; "
@@ -233,9 +241,11 @@ def read_package(document: Any, *, label: str = "package") -> FlowPackage:
     if "editablescripts" in data and isinstance(data.get("flows"), list):
         flows = _read_flat(data, label)
         layout = FLAT
-    elif isinstance(data.get("flows"), list) and all(
-        isinstance(f, Mapping) and "recipes" in f for f in data["flows"]
-    ) and data["flows"]:
+    elif (
+        isinstance(data.get("flows"), list)
+        and all(isinstance(f, Mapping) and "recipes" in f for f in data["flows"])
+        and data["flows"]
+    ):
         flows = tuple(_read_nested_flow(f, label) for f in data["flows"])
         layout = NESTED
     else:
@@ -244,7 +254,9 @@ def read_package(document: Any, *, label: str = "package") -> FlowPackage:
             f"{label}: unknown flow package layout (data holds {keys}); known: {FLAT} with "
             f"data.editablescripts, {NESTED} with data.flows[].recipes"
         )
-    connections = tuple(_connection(c) for c in data.get("connections") or [] if isinstance(c, Mapping))
+    connections = tuple(
+        _connection(c) for c in data.get("connections") or [] if isinstance(c, Mapping)
+    )
     return FlowPackage(layout, version, edition, flows, connections)
 
 
@@ -253,7 +265,12 @@ def _int(value: Any) -> int | None:
 
 
 def _connection(raw: Mapping[str, Any]) -> Connection:
-    return Connection(int(raw.get("id") or 0), str(raw.get("name") or ""), str(raw.get("type") or ""), raw.get("uuid"))
+    return Connection(
+        int(raw.get("id") or 0),
+        str(raw.get("name") or ""),
+        str(raw.get("type") or ""),
+        raw.get("uuid"),
+    )
 
 
 def _steps(tasks: Sequence[tuple[Any, Any]], recipe_name: str, label: str) -> tuple[Step, ...]:
@@ -348,7 +365,11 @@ def _read_nested_flow(raw: Mapping[str, Any], label: str) -> Flow:
         Recipe(
             int(r["id"]),
             str(r.get("name") or r["id"]),
-            _steps([(s.get("task"), s.get("tableData")) for s in r.get("steps") or []], str(r.get("name")), label),
+            _steps(
+                [(s.get("task"), s.get("tableData")) for s in r.get("steps") or []],
+                str(r.get("name")),
+                label,
+            ),
         )
         for r in raw.get("recipes") or []
     )
@@ -356,7 +377,13 @@ def _read_nested_flow(raw: Mapping[str, Any], label: str) -> Flow:
     for ds in raw.get("datasources") or []:
         params = tuple(p for p in (_run_parameter(r) for r in ds.get("runParameters") or []) if p)
         datasources.append(
-            _datasource(ds, ds.get("storageLocation") or {}, ds.get("relationalsource"), ds.get("convertedSource"), params)
+            _datasource(
+                ds,
+                ds.get("storageLocation") or {},
+                ds.get("relationalsource"),
+                ds.get("convertedSource"),
+                params,
+            )
         )
     outputs = tuple(
         OutputObject(
@@ -376,7 +403,10 @@ def _read_nested_flow(raw: Mapping[str, Any], label: str) -> Flow:
     return Flow(
         id=int(raw["id"]),
         name=str(raw.get("name") or ""),
-        nodes=tuple(FlowNode(int(n["id"]), int(n["scriptId"]), bool(n.get("wrangled"))) for n in raw.get("flownodes") or []),
+        nodes=tuple(
+            FlowNode(int(n["id"]), int(n["scriptId"]), bool(n.get("wrangled")))
+            for n in raw.get("flownodes") or []
+        ),
         edges=tuple(
             FlowEdge(int(e["inFlowNodeId"]), int(e["outFlowNodeId"]), _int(e.get("outPortId")))
             for e in raw.get("flowedges") or []
@@ -411,7 +441,13 @@ def _read_flat(data: Mapping[str, Any], label: str) -> tuple[Flow, ...]:
                     "which the package does not hold"
                 )
             tasks.append((row.get("task"), None))
-        recipes.append(Recipe(int(script["id"]), str(script.get("name") or script["id"]), _steps(tasks, str(script.get("name")), label)))
+        recipes.append(
+            Recipe(
+                int(script["id"]),
+                str(script.get("name") or script["id"]),
+                _steps(tasks, str(script.get("name")), label),
+            )
+        )
     locations = {s["id"]: s for s in data.get("storagelocations") or []}
     relational = {r.get("datasourceId"): r for r in data.get("relationalsources") or []}
     converted = {c.get("datasourceId"): c for c in data.get("convertedsources") or []}
@@ -449,16 +485,23 @@ def _read_flat(data: Mapping[str, Any], label: str) -> tuple[Flow, ...]:
     edges_by_flow = _by(data.get("flowedges"), "flowId")
     flows = []
     for raw in data.get("flows") or []:
-        nodes = tuple(FlowNode(int(n["id"]), int(n["scriptId"]), bool(n.get("wrangled"))) for n in nodes_by_flow.get(raw["id"], []))
+        nodes = tuple(
+            FlowNode(int(n["id"]), int(n["scriptId"]), bool(n.get("wrangled")))
+            for n in nodes_by_flow.get(raw["id"], [])
+        )
         node_ids = {n.id for n in nodes}
-        params = tuple(p for p in (_run_parameter(r) for r in raw.get("flowRunParameterOverrides") or []) if p)
+        params = tuple(
+            p for p in (_run_parameter(r) for r in raw.get("flowRunParameterOverrides") or []) if p
+        )
         flows.append(
             Flow(
                 id=int(raw["id"]),
                 name=str(raw.get("name") or ""),
                 nodes=nodes,
                 edges=tuple(
-                    FlowEdge(int(e["inFlowNodeId"]), int(e["outFlowNodeId"]), _int(e.get("outPortId")))
+                    FlowEdge(
+                        int(e["inFlowNodeId"]), int(e["outFlowNodeId"]), _int(e.get("outPortId"))
+                    )
                     for e in edges_by_flow.get(raw["id"], [])
                 ),
                 recipes=tuple(recipes),

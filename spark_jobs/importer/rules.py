@@ -88,7 +88,9 @@ class Rules:
         return None
 
     def check_all_used(self) -> None:
-        unused = [r for r in self.locations if not r.used] + [r for r in self.connections if not r.used]
+        unused = [r for r in self.locations if not r.used] + [
+            r for r in self.connections if not r.used
+        ]
         if unused:
             rule = min(unused, key=lambda r: r.index)
             kind = "fileLocation" if isinstance(rule, LocationRule) else "connection"
@@ -106,7 +108,9 @@ def _regex(text: str, where: str) -> re.Pattern[str] | None:
         end = text.rfind("/")
         body, flags = text[1:end], text[end + 1 :]
         if any(f not in "gim" for f in flags):
-            raise FlowImportError(f"{where}: unknown regular expression flag in {text!r} (known: g, i, m)")
+            raise FlowImportError(
+                f"{where}: unknown regular expression flag in {text!r} (known: g, i, m)"
+            )
         options = (re.IGNORECASE if "i" in flags else 0) | (re.MULTILINE if "m" in flags else 0)
         try:
             return re.compile(body, options)
@@ -134,15 +138,21 @@ def parse_rules(document: Any, *, label: str = "rules") -> Rules:
         kind, on, target = raw.get("type"), raw.get("on"), raw.get("with")
         extra = sorted(set(raw) - {"type", "on", "with"})
         if extra:
-            raise FlowImportError(f"{where}: unknown key {extra[0]!r} (a rule has type, on and with)")
+            raise FlowImportError(
+                f"{where}: unknown key {extra[0]!r} (a rule has type, on and with)"
+            )
         if kind == "fileLocation":
             if not isinstance(on, str) or not on or not isinstance(target, str):
-                raise FlowImportError(f"{where}: a fileLocation rule's on and with are texts (on not empty)")
+                raise FlowImportError(
+                    f"{where}: a fileLocation rule's on and with are texts (on not empty)"
+                )
             regex = _regex(on, where)
             rules.locations.append(LocationRule(index, on, _replacement(target, regex), regex))
         elif kind == "connection":
             if not isinstance(on, str | int) or isinstance(on, bool) or on == "":
-                raise FlowImportError(f"{where}: a connection rule's on is a connection name, id, uuid or /regex/")
+                raise FlowImportError(
+                    f"{where}: a connection rule's on is a connection name, id, uuid or /regex/"
+                )
             if not isinstance(target, Mapping) or not ({"id", "uri"} & set(target)):
                 raise FlowImportError(
                     f"{where}: a connection rule's with is an object with id (a connection of "
@@ -156,7 +166,9 @@ def parse_rules(document: Any, *, label: str = "rules") -> Rules:
             if "password" in {str(k).lower() for k in target}:  # pragma: no cover - caught above
                 raise FlowImportError(f"{where}: give passwordEnv, never a password")
             rules.connections.append(
-                ConnectionRule(index, on, dict(target), _regex(on, where) if isinstance(on, str) else None)
+                ConnectionRule(
+                    index, on, dict(target), _regex(on, where) if isinstance(on, str) else None
+                )
             )
         else:
             raise FlowImportError(

@@ -76,7 +76,9 @@ def csv_options(steps: list[Step]) -> dict[str, Any] | None:
     if constant_text(split.get("type"), "on") != "on" or header.get("sourcerownumber") is not None:
         return None
     delimiter = constant_text(split.get("on"))
-    if not delimiter or (isinstance(split.get("on"), Constant) and split.get("on").type == "Pattern"):  # type: ignore[union-attr]
+    if not delimiter or (
+        isinstance(split.get("on"), Constant) and split.get("on").type == "Pattern"
+    ):  # type: ignore[union-attr]
         return None
     options: dict[str, Any] = {"header": True, "delimiter": delimiter}
     quote = constant_text(split.get("quote"))
@@ -102,7 +104,11 @@ def dynamic_uri(source: Datasource) -> str:
     if source.dynamic_path is None:
         return source.uri
     uri = source.uri
-    prefix = uri[: len(uri) - len(source.location_path)] if source.location_path and uri.endswith(source.location_path) else ""
+    prefix = (
+        uri[: len(uri) - len(source.location_path)]
+        if source.location_path and uri.endswith(source.location_path)
+        else ""
+    )
     if not prefix and "://" in uri:
         scheme, rest = uri.split("://", 1)
         host = rest.split("/", 1)[0]
@@ -152,7 +158,11 @@ def plan_source(
             )
         dataset["options"] = options
         read_csv = csv_options(steps)
-        if read_csv is not None and read_csv.get("delimiter") == "," and read_csv.get("quote") == '"':
+        if (
+            read_csv is not None
+            and read_csv.get("delimiter") == ","
+            and read_csv.get("quote") == '"'
+        ):
             options["header"] = True
             return plan
         options["lines"] = True
@@ -192,7 +202,9 @@ def _relational(
     elif relational.table:
         options["table"] = ".".join([*relational.path, relational.table])
     else:
-        raise FlowImportError(f"datasource {name!r}: a relational source with neither a table nor SQL")
+        raise FlowImportError(
+            f"datasource {name!r}: a relational source with neither a table nor SQL"
+        )
     uri = "catalog:"
     if connection is not None and connection.get("uri"):
         uri = str(connection["uri"])

@@ -210,7 +210,9 @@ def set_(ctx: TaskContext) -> str:
 
 @task("Drop", params=("col", "action", "table"))
 def drop(ctx: TaskContext) -> str:
-    return step_text("drop", ("col", column_list(ctx.require("col"))), ("action", _keyword(ctx, "action")))
+    return step_text(
+        "drop", ("col", column_list(ctx.require("col"))), ("action", _keyword(ctx, "action"))
+    )
 
 
 @task("Filter", params=("type", "rowType", "row", "col", "action"))
@@ -302,7 +304,23 @@ def replacepatterns(ctx: TaskContext) -> str:
     )
 
 
-@task("Rename", params=("type", "mapping", "col", "on", "with", "matchAll", "method", "sourcerownumbers", "separator", "filltype", "sanitize", "as"))
+@task(
+    "Rename",
+    params=(
+        "type",
+        "mapping",
+        "col",
+        "on",
+        "with",
+        "matchAll",
+        "method",
+        "sourcerownumbers",
+        "separator",
+        "filltype",
+        "sanitize",
+        "as",
+    ),
+)
 def rename(ctx: TaskContext) -> str:
     kind = _keyword(ctx, "type")
     if kind == "manual":
@@ -329,7 +347,10 @@ def rename(ctx: TaskContext) -> str:
             "rename",
             ("type", kind),
             ("method", _keyword(ctx, "method")),
-            ("sourcerownumbers", literal_list(ctx.get("sourcerownumbers")) if ctx.get("sourcerownumbers") else None),
+            (
+                "sourcerownumbers",
+                literal_list(ctx.get("sourcerownumbers")) if ctx.get("sourcerownumbers") else None,
+            ),
             ("separator", _optional_literal(ctx, "separator")),
             ("filltype", "true" if ctx.flag("filltype") else None),
             ("sanitize", "true" if ctx.flag("sanitize") else None),
@@ -339,12 +360,18 @@ def rename(ctx: TaskContext) -> str:
 
 @task("SetType", params=("col", "type"))
 def settype(ctx: TaskContext) -> str:
-    return step_text("settype", ("col", column_list(ctx.require("col"))), ("type", literal(ctx.require("type"))))
+    return step_text(
+        "settype", ("col", column_list(ctx.require("col"))), ("type", literal(ctx.require("type")))
+    )
 
 
 @task("TextFormat", params=("col", "type"))
 def textformat(ctx: TaskContext) -> str:
-    return step_text("textformat", ("col", column_list(ctx.require("col"))), ("type", literal(ctx.require("type"))))
+    return step_text(
+        "textformat",
+        ("col", column_list(ctx.require("col"))),
+        ("type", literal(ctx.require("type"))),
+    )
 
 
 @task("DateFormat", params=("col", "type", "format"))
@@ -449,7 +476,12 @@ def convertpattern(ctx: TaskContext) -> str:
 def columnbyexample(ctx: TaskContext) -> str:
     """A column made from examples (its source ``columns`` and the examples stay on the
     platform): the formula the platform derived from them is what runs."""
-    return step_text("derive", ("type", "single"), ("value", expression(ctx.require("value"))), ("as", _as_string(ctx)))
+    return step_text(
+        "derive",
+        ("type", "single"),
+        ("value", expression(ctx.require("value"))),
+        ("as", _as_string(ctx)),
+    )
 
 
 @task("Select", params=("values",))
@@ -508,7 +540,11 @@ def join(ctx: TaskContext) -> str:
     names = _join_names(ctx)
     cols = ctx.require("col")
     outputs = ctx.require("as")
-    if not isinstance(cols, Array) or not isinstance(outputs, Array) or len(cols.items) != len(outputs.items):
+    if (
+        not isinstance(cols, Array)
+        or not isinstance(outputs, Array)
+        or len(cols.items) != len(outputs.items)
+    ):
         raise ctx.error("col: and as: must list as many columns")
     pairs = []
     for out, source in zip(outputs.items, cols.items, strict=True):
@@ -529,7 +565,7 @@ def join(ctx: TaskContext) -> str:
 def lookup(ctx: TaskContext) -> str:
     """The column looked up belongs to the current dataset and the key to the other, whatever
     intermediate table the package names for them."""
-    names = _join_names(ctx)
+    _join_names(ctx)  # both tables must be known
     col, key = ctx.require("col"), ctx.require("key")
     if not isinstance(col, Column) or not isinstance(key, Column):
         raise ctx.error("col: and key: are single columns")

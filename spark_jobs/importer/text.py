@@ -105,7 +105,9 @@ class Names:
         for table, dataset in self.tables:
             if table == ref.relation:
                 return dataset + "." + column_name(ref.name)
-        raise ConversionError(f"column {ref.name!r} belongs to table {ref.relation!r}, which no input of the step is")
+        raise ConversionError(
+            f"column {ref.name!r} belongs to table {ref.relation!r}, which no input of the step is"
+        )
 
 
 PLAIN_NAMES = Names()
@@ -222,7 +224,9 @@ def call(func: Func, names: Names = PLAIN_NAMES, parent: int = 0) -> str:
         strength = PRECEDENCE[op]
         left, right = func.get("lhs"), func.get("rhs")
         if left is None or right is None:
-            raise ConversionError(f"operator {func.type} needs lhs and rhs, found {', '.join(func.names)}")
+            raise ConversionError(
+                f"operator {func.type} needs lhs and rhs, found {', '.join(func.names)}"
+            )
         text = f"{expression(left, names, strength)} {op} {expression(right, names, strength + 1)}"
         return f"({text})" if strength < parent else text
     if func.type in UNARY:
@@ -240,7 +244,9 @@ def call(func: Func, names: Names = PLAIN_NAMES, parent: int = 0) -> str:
     known = set(form.args) | set(form.optional)
     extra = [n for n in func.names if n not in known]
     if extra:
-        raise ConversionError(f"function {func.type} has parameter {extra[0]!r}, which is not known")
+        raise ConversionError(
+            f"function {func.type} has parameter {extra[0]!r}, which is not known"
+        )
     defaults = dict(form.defaults)
     args = []
     for name in form.args:
@@ -304,4 +310,3 @@ def literal_list(value: Value | None, sep: str = ",") -> str:
     if isinstance(value, Array):
         return sep.join(literal(v) for v in value.items)
     return literal(value)
-

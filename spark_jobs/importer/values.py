@@ -127,11 +127,15 @@ def read_task(raw: Any, where: str) -> Task:
         raise FlowImportError(f"{where}: not a task (expected {{'kind': 'task', 'type': ...}})")
     params = raw.get("parameters") or {}
     if not isinstance(params, Mapping):
-        raise FlowImportError(f"{where}: task {raw['type']!r} has parameters that are not an object")
+        raise FlowImportError(
+            f"{where}: task {raw['type']!r} has parameters that are not an object"
+        )
     annotations = raw.get("annotations") or {}
     return Task(
         type=str(raw["type"]),
-        params=tuple((str(k), read_value(v, f"{where}, {raw['type']}.{k}")) for k, v in params.items()),
+        params=tuple(
+            (str(k), read_value(v, f"{where}, {raw['type']}.{k}")) for k, v in params.items()
+        ),
         output_name=raw.get("outputName"),
         hidden=bool(isinstance(annotations, Mapping) and annotations.get("hidden")),
         annotations=annotations if isinstance(annotations, Mapping) else {},
@@ -177,8 +181,10 @@ def read_value(raw: Any, where: str) -> Value:
 
 
 def _matrix_row(raw: Any, where: str) -> tuple[Value, ...]:
-    row = read_value(raw, where) if isinstance(raw, Mapping) else Array(
-        tuple(read_value(v, f"{where}[{i}]") for i, v in enumerate(raw or []))
+    row = (
+        read_value(raw, where)
+        if isinstance(raw, Mapping)
+        else Array(tuple(read_value(v, f"{where}[{i}]") for i, v in enumerate(raw or [])))
     )
     if not isinstance(row, Array):
         raise FlowImportError(f"{where}: a matrix row is an array")

@@ -212,6 +212,8 @@ def plan_job(
     overrides = spec.run_parameters
     for source_id, source_dataset in imported.items():
         path = f"$.flow.importedDatasets[{imported_index[source_id]}].uri"
+        if not source_dataset.is_file:
+            continue  # a query: nothing to list or find before it runs
         if not source_dataset.parameters:
             if is_local(normalize_uri(source_dataset.uri)):
                 problems += _missing_input_problems(source_dataset, path, None)
@@ -270,7 +272,7 @@ def check_remote_inputs(plan: JobPlan, spark: SparkSession) -> None:
     index = {d.id: i for i, d in enumerate(plan.spec.flow.importedDatasets)}
     problems: list[Problem] = []
     for dataset_id, dataset in plan.imported.items():
-        if not dataset.parameters and not is_local(normalize_uri(dataset.uri)):
+        if dataset.is_file and not dataset.parameters and not is_local(normalize_uri(dataset.uri)):
             path = f"$.flow.importedDatasets[{index[dataset_id]}].uri"
             problems += _missing_input_problems(dataset, path, spark)
     if problems:
