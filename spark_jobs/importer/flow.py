@@ -335,13 +335,32 @@ def wrangled_texts(package: FlowPackage) -> dict[int, tuple[str, list[str]]]:
     return {d["id"]: (d["name"], list(d["recipe"])) for d in builder.wrangled}
 
 
+def _match_rules(package: FlowPackage, rules: Rules, default_output_dir: str | None) -> None:
+    """Every rule must match something in the package: checked before any recipe is converted,
+    so a rule meant for another package is the error reported."""
+    locations = [
+        dynamic_uri(d) for f in package.flows for d in f.datasources if d.relational is None
+    ]
+    locations += [w.path for f in package.flows for o in f.outputs for w in o.write_settings]
+    if default_output_dir is not None:
+        locations.append(default_output_dir)
+    for location in locations:
+        rules.location(location)
+    connections = {c.id: c for c in package.connections}
+    used = {d.connection_id for f in package.flows for d in f.datasources}
+    used |= {p.connection_id for f in package.flows for o in f.outputs for p in o.publications}
+    for connection_id in sorted(i for i in used if i is not None):
+        rules.connection(connections.get(connection_id) or Connection(connection_id, "", ""))
+    rules.check_all_used()
+
+
 def build_spec(
     package: FlowPackage, rules: Rules, *, default_output_dir: str | None = None
 ) -> ImportResult:
     """The job spec of ``package`` (validated), its job groups, publications and warnings."""
+    _match_rules(package, rules, default_output_dir)
     builder = _Builder(package, rules, default_output_dir)
     builder.build()
-    rules.check_all_used()
     if not builder.imported and not builder.wrangled:
         raise FlowImportError(
             "the package's flow is empty: it holds no dataset and no recipe to import"

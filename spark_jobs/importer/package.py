@@ -235,7 +235,8 @@ def read_package(document: Any, *, label: str = "package") -> FlowPackage:
             f"{label}: not a flow package: no 'data' object with flows{hint}; "
             "expected the JSON of GET /v4/flows/<id>/package"
         )
-    metadata = document.get("metadata") if isinstance(document.get("metadata"), Mapping) else {}
+    raw_metadata = document.get("metadata")
+    metadata: Mapping[str, Any] = raw_metadata if isinstance(raw_metadata, Mapping) else {}
     version = str(metadata.get("trifactaVersion") or "")
     edition = str(metadata.get("edition") or "")
     if "editablescripts" in data and isinstance(data.get("flows"), list):
@@ -282,7 +283,8 @@ def _steps(tasks: Sequence[tuple[Any, Any]], recipe_name: str, label: str) -> tu
 
 
 def _run_parameter(raw: Mapping[str, Any], kind: str | None = None) -> RunParameter | None:
-    edit = raw.get("runParameterEdit") if isinstance(raw.get("runParameterEdit"), Mapping) else raw
+    nested = raw.get("runParameterEdit")
+    edit: Mapping[str, Any] = nested if isinstance(nested, Mapping) else raw
     key = edit.get("overrideKey")
     if not key:
         return None

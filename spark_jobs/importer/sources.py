@@ -75,10 +75,9 @@ def csv_options(steps: list[Step]) -> dict[str, Any] | None:
         return None
     if constant_text(split.get("type"), "on") != "on" or header.get("sourcerownumber") is not None:
         return None
-    delimiter = constant_text(split.get("on"))
-    if not delimiter or (
-        isinstance(split.get("on"), Constant) and split.get("on").type == "Pattern"
-    ):  # type: ignore[union-attr]
+    on = split.get("on")
+    delimiter = constant_text(on)
+    if not delimiter or (isinstance(on, Constant) and on.type == "Pattern"):
         return None
     options: dict[str, Any] = {"header": True, "delimiter": delimiter}
     quote = constant_text(split.get("quote"))
