@@ -104,6 +104,7 @@ class _Builder:
         self.wrangled: list[dict[str, Any]] = []
         self.job_groups: list[dict[str, Any]] = []
         self.publications: list[dict[str, Any]] = []
+        self.parameters: list[dict[str, Any]] = []
         #: node id -> (("imported" | "wrangled", id), display name)
         self.refs: dict[int, tuple[tuple[str, int], str]] = {}
 
@@ -132,6 +133,26 @@ class _Builder:
             if node.wrangled:
                 self._wrangled_node(flow, node)
         self._outputs(flow)
+        self._flow_parameters(flow)
+
+    def _flow_parameters(self, flow: Flow) -> None:
+        """Flow parameters: a value for a dataset's parameter of that name becomes its default
+        (the platform's flow-level override); any other is a flow parameter (``$name``)."""
+        seen = {p["name"] for p in self.parameters}
+        for parameter in flow.parameters:
+            if parameter.key in seen:
+                continue
+            seen.add(parameter.key)
+            owners = [
+                p
+                for d in self.imported
+                for p in d.get("parameters", [])
+                if p["name"] == parameter.key
+            ]
+            for owner in owners:
+                owner["variable"] = {"value": parameter.value}
+            if not owners:
+                self.parameters.append({"name": parameter.key, "variable": {"value": parameter.value}})
 
     def _recipe(self, flow: Flow, node: FlowNode) -> Recipe:
         recipe = flow.recipe(node.recipe_id)
@@ -380,10 +401,10 @@ def build_spec(
         if builder.job_groups
         else {"wrangledDataset": {"id": builder.wrangled[-1]["id"]}},
     )
-    spec = {
-        "jobGroup": first,
-        "flow": {"importedDatasets": builder.imported, "wrangledDatasets": builder.wrangled},
-    }
+    flow: dict[str, Any] = {"importedDatasets": builder.imported, "wrangledDatasets": builder.wrangled}
+    if builder.parameters:
+        flow["parameters"] = builder.parameters
+    spec = {"jobGroup": first, "flow": flow}
     try:
         load_job_spec(spec)
     except SpecError as exc:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from spark_jobs.errors import Problem, RecipeError, SpecError
 from spark_jobs.io.fs import filesystem_for, is_local, local_path, normalize_uri
-from spark_jobs.recipe import DatasetReference, Recipe, parse_recipe
+from spark_jobs.recipe import DatasetReference, Recipe, parse_recipe, with_parameters
 from spark_jobs.runner.sources import SourceLister, dataset_path, now
 from spark_jobs.spec.models import ImportedDataset, JobSpec, WrangledDataset, WriteSetting
 from spark_jobs.spec.parameters import EffectiveValue, ParameterError, merge_effective
@@ -146,9 +146,10 @@ def plan_job(
     imported_index = {d.id: i for i, d in enumerate(flow.importedDatasets)}
 
     plans: dict[int, DatasetPlan] = {}
+    flow_values = flow.parameter_values(spec.run_parameters)
     for index, dataset in enumerate(flow.wrangledDatasets):
         try:
-            recipe = parse_recipe(dataset.recipe)
+            recipe = with_parameters(parse_recipe(dataset.recipe), flow_values)
         except RecipeError as exc:
             problems.append(_recipe_problem(index, dataset, exc))
             recipe = parse_recipe([])

@@ -459,9 +459,27 @@ class WrangledDataset(StrictModel):
     )
 
 
+class FlowParameter(StrictModel):
+    """A flow parameter: ``$name`` in a recipe stands for its value (the default here, or the
+    run's ``runParameters`` override of ``name``)."""
+
+    name: ParameterName
+    variable: VariableValue
+
+    _valid_name = field_validator("name")(_parameter_name)
+
+
 class Flow(StrictModel):
     importedDatasets: list[ImportedDataset] = Field(default_factory=list)
     wrangledDatasets: Annotated[list[WrangledDataset], Field(min_length=1)]
+    parameters: list[FlowParameter] = Field(
+        default_factory=list,
+        description="Flow parameters: $name in a recipe is replaced by the value.",
+    )
+
+    def parameter_values(self, overrides: dict[str, str]) -> dict[str, str]:
+        """Each flow parameter's value in a run: the override, else the default."""
+        return {p.name: overrides.get(p.name, p.variable.value) for p in self.parameters}
 
     def imported(self, dataset_id: int) -> ImportedDataset:
         return next(d for d in self.importedDatasets if d.id == dataset_id)

@@ -319,6 +319,9 @@ def _declared_parameters(document: Any) -> dict[str, list[Mapping[str, Any]]]:
     """Every parameter the flow and the outputs declare, by name."""
     owners = [dataset for _, dataset in _items(_get(document, "flow", "importedDatasets"))]
     owners += [setting for _, setting in _write_settings_of(document)]
+    flow = _get(document, "flow")
+    if isinstance(flow, Mapping):
+        owners.append(flow)
     declared: dict[str, list[Mapping[str, Any]]] = {}
     for owner in owners:
         for _, parameter in _items(owner.get("parameters")):
