@@ -37,6 +37,33 @@ class UserError(SparkJobsError):
     exit_code = EXIT_INVALID_INPUT
 
 
+def is_user_error_code(code: str) -> bool:
+    """Whether an error record's ``code`` is one of a :class:`UserError` (the input was wrong),
+    for readers of a result who have the code, not the exception."""
+    return code in _codes_of(UserError)
+
+
+def _codes_of(cls: type[SparkJobsError]) -> set[str]:
+    return {cls.code}.union(*(_codes_of(sub) for sub in cls.__subclasses__()))
+
+
+#: lines of a py4j / Spark error that say where, not what
+_NOISE = ("An error occurred while calling", "py4j", "JVM stacktrace")
+
+
+def first_line(exc: BaseException, limit: int = 500) -> str:
+    """What to tell a user about ``exc`` in one line: our own errors' message; for any other
+    the first line that says what went wrong (py4j errors carry whole JVM stack traces), cut
+    at ``limit`` characters; the exception's type when it says nothing."""
+    if isinstance(exc, SparkJobsError):
+        return exc.message
+    for line in str(exc).splitlines():
+        line = line.strip()
+        if line and not line.startswith(_NOISE):
+            return line[:limit]
+    return type(exc).__name__
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a document, located by a JSON path such as ``$.flow.wrangledDatasets[0].id``."""
@@ -151,6 +178,12 @@ class FlowImportError(UserError):
     counterpart here (named with its recipe and step), or an import rule that matches nothing."""
 
     code = "INVALID_FLOW_PACKAGE"
+
+
+class JobGroupNotFound(UserError):
+    """A job group id the job store has no record of."""
+
+    code = "JOB_GROUP_NOT_FOUND"
 
 
 class MissingJarError(UserError):

@@ -152,7 +152,9 @@ class _Builder:
             for owner in owners:
                 owner["variable"] = {"value": parameter.value}
             if not owners:
-                self.parameters.append({"name": parameter.key, "variable": {"value": parameter.value}})
+                self.parameters.append(
+                    {"name": parameter.key, "variable": {"value": parameter.value}}
+                )
 
     def _recipe(self, flow: Flow, node: FlowNode) -> Recipe:
         recipe = flow.recipe(node.recipe_id)
@@ -401,7 +403,10 @@ def build_spec(
         if builder.job_groups
         else {"wrangledDataset": {"id": builder.wrangled[-1]["id"]}},
     )
-    flow: dict[str, Any] = {"importedDatasets": builder.imported, "wrangledDatasets": builder.wrangled}
+    flow: dict[str, Any] = {
+        "importedDatasets": builder.imported,
+        "wrangledDatasets": builder.wrangled,
+    }
     if builder.parameters:
         flow["parameters"] = builder.parameters
     spec = {"jobGroup": first, "flow": flow}

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
-from spark_jobs.errors import MissingJarError, OutputError
+from spark_jobs.errors import MissingJarError, OutputError, first_line
 from spark_jobs.io.fs import FileInfo, FileSystem, filesystem_for, join
 from spark_jobs.session import DELTA_CONF, JVM_EXTRA_CLASSES, has_jvm_class, spark_line
 
@@ -327,18 +327,9 @@ def added_files(fs: FileSystem, path: str, version: int) -> list[FileInfo]:
 def failure_summary(exc: BaseException) -> str:
     """The first line of a failed write, and its root cause when the JVM names one (a task's
     own error is buried under ``Job aborted`` / ``Task failed while writing rows``)."""
-    text = str(exc).strip()
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    first = next(
-        (
-            line
-            for line in lines
-            if not line.startswith(("An error occurred while calling", "py4j"))
-        ),
-        type(exc).__name__,
-    )
+    lines = [line.strip() for line in str(exc).splitlines()]
     causes = [line.removeprefix("Caused by: ") for line in lines if line.startswith("Caused by: ")]
-    summary = first[:300]
+    summary = first_line(exc, limit=300)
     if causes and causes[-1][:200] not in summary:
         summary += f" (caused by {causes[-1][:300]})"
     return summary
@@ -360,7 +351,7 @@ def undo(spark: SparkSession, commit: DeltaCommit) -> None:
             "could not undo Delta version %s of %s after a failed commit: %s",
             commit.version,
             commit.path,
-            str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+            first_line(exc),
         )
 
 

@@ -40,7 +40,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from spark_jobs.errors import MissingJarError, OutputError
+from spark_jobs.errors import MissingJarError, OutputError, first_line
 from spark_jobs.io import avro_fallback, delta
 from spark_jobs.io.formats import SPARK_FORMAT, prepare_for_format, writer_options
 from spark_jobs.io.fs import (
@@ -228,7 +228,7 @@ class OutputCommitter:
             raise
         except Exception as exc:
             raise OutputError(
-                f"output {index} ({setting.format} to {setting.path}) could not be written: {_short(exc)}"
+                f"output {index} ({setting.format} to {setting.path}) could not be written: {first_line(exc)}"
             ) from exc
         out = StagedOutput(
             index=index,
@@ -255,7 +255,7 @@ class OutputCommitter:
             raise
         except Exception as exc:
             raise OutputError(
-                f"output {index} (delta to {setting.path}) could not be checked: {_short(exc)}"
+                f"output {index} (delta to {setting.path}) could not be checked: {first_line(exc)}"
             ) from exc
         out = StagedOutput(
             index=index,
@@ -537,16 +537,6 @@ def is_s3(uri: str) -> bool:
 
 def _as_uri(path: str) -> str:
     return normalize_uri(path) if is_local(path) else path
-
-
-def _short(exc: BaseException) -> str:
-    """The first line of an exception (py4j errors carry whole JVM stack traces)."""
-    text = str(exc).strip()
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith(("An error occurred while calling", "py4j")):
-            return line[:500]
-    return text.splitlines()[0][:500] if text else type(exc).__name__
 
 
 __all__ = [

@@ -17,7 +17,7 @@ from pyspark.sql import Window
 from pyspark.sql import functions as F
 
 from spark_jobs import metadata_columns
-from spark_jobs.errors import InputDataError, MissingJarError
+from spark_jobs.errors import InputDataError, MissingJarError, first_line
 from spark_jobs.io.fs import filesystem_for, is_local, local_path, normalize_uri
 from spark_jobs.io.matching import spark_paths
 from spark_jobs.session import jvm_extras_available
@@ -110,7 +110,7 @@ def read_dataset(
         names = df.columns
     except Exception as exc:
         raise InputDataError(
-            f"imported dataset {dataset.name!r} ({fmt}) cannot be read: {_first_line(exc)}"
+            f"imported dataset {dataset.name!r} ({fmt}) cannot be read: {first_line(exc, limit=400)}"
         ) from exc
     if fmt in ("csv", "text"):
         renamed = platform_column_names(names) if fmt == "csv" else ["column1"]
@@ -140,7 +140,7 @@ def _read_excel(
             data = filesystem_for(uri, spark).read_bytes(uri)
         except Exception as exc:
             raise InputDataError(
-                f"imported dataset {dataset.name!r} (excel) cannot be read: {_first_line(exc)}"
+                f"imported dataset {dataset.name!r} (excel) cannot be read: {first_line(exc, limit=400)}"
             ) from exc
         rows = sheet_rows(data, opts.sheet, name=dataset.name)
         if opts.lines:
@@ -210,7 +210,7 @@ def _read_sql(
     except Exception as exc:
         what = opts.query or opts.table
         raise InputDataError(
-            f"imported dataset {dataset.name!r} ({what!r} on {dataset.uri}) cannot be read: {_first_line(exc)}"
+            f"imported dataset {dataset.name!r} ({what!r} on {dataset.uri}) cannot be read: {first_line(exc, limit=400)}"
         ) from exc
     if metadata:
         df = df.withColumn(metadata_columns.FILEPATH, F.lit(dataset.uri)).withColumn(
@@ -272,11 +272,3 @@ def with_metadata_columns(df: DataFrame, metadata: Collection[str]) -> DataFrame
     if "$filepath" not in wanted:
         df = df.drop(metadata_columns.FILEPATH)
     return df
-
-
-def _first_line(exc: BaseException) -> str:
-    for line in str(exc).splitlines():
-        line = line.strip()
-        if line and not line.startswith(("An error occurred while calling", "py4j")):
-            return line[:400]
-    return type(exc).__name__

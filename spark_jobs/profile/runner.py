@@ -17,7 +17,7 @@ from pyspark.sql import Observation
 from spark_jobs.io.fs import join
 from spark_jobs.profile.html import render_html
 from spark_jobs.profile.stats import FirstPass, ProfileSettings, first_pass, profile_dataframe
-from spark_jobs.recipe.compiler import quoted
+from spark_jobs.recipe.context import quoted
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

@@ -34,7 +34,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from spark_jobs.recipe.compiler import quoted
+from spark_jobs.recipe.context import quoted
 from spark_jobs.recipe.types import (
     MISMATCHED,
     MISSING,

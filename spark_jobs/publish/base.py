@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Protocol
 
-from spark_jobs.errors import Problem, PublishError, SparkJobsError
+from spark_jobs.errors import Problem, PublishError
 from spark_jobs.publish.actions import NEW_TABLE_ACTIONS, PublishOutcome, max_table_length
 from spark_jobs.publish.identifiers import Dialect
 from spark_jobs.publish.source import PublishSource
@@ -74,20 +74,6 @@ def table_name_problem(name: str, action: object, dialect: Dialect) -> str | Non
     if why and len(name) > limit and action in NEW_TABLE_ACTIONS:
         why += " (a new table's name gets a timestamp suffix, which must fit too)"
     return why
-
-
-def error_summary(exc: BaseException) -> str:
-    """The first meaningful line of an exception (Spark's carry whole JVM stack traces)."""
-    if isinstance(exc, SparkJobsError):
-        return exc.message
-    text = str(exc).strip()
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith(
-            ("An error occurred while calling", "py4j", "JVM stacktrace")
-        ):
-            return line[:500]
-    return type(exc).__name__
 
 
 class Publisher(Protocol):

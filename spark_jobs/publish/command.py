@@ -26,9 +26,9 @@ from spark_jobs.errors import (
     JobCanceledError,
     Problem,
     PublishError,
-    SparkJobsError,
     SpecError,
     UserError,
+    first_line,
 )
 from spark_jobs.io.fs import filesystem_for, is_local
 from spark_jobs.publish.actions import PublishOutcome
@@ -36,7 +36,6 @@ from spark_jobs.publish.base import (
     Publisher,
     PublisherType,
     PublishHooks,
-    error_summary,
     publisher_for,
 )
 from spark_jobs.publish.source import PublishSource, check_source_files, find_source
@@ -142,7 +141,7 @@ def publish_command(
         return _invalid(exc, err)
     except Exception as exc:  # the metastore or a file system failed before anything changed
         err.write(
-            f"error: publishing job group {job_group_id} failed before it started: {error_summary(exc)}\n"
+            f"error: publishing job group {job_group_id} failed before it started: {first_line(exc)}\n"
         )
         err.flush()
         return EXIT_JOB_FAILED
@@ -171,7 +170,7 @@ def _run(
             exc = JobCanceledError("publish canceled by SIGINT")
         finish_publish_job(store, request.job_group_id, job, error=exc)
         err.write(
-            f"error: publish job {job.id} of job group {request.job_group_id} {job.status}: {error_summary(exc)}\n"
+            f"error: publish job {job.id} of job group {request.job_group_id} {job.status}: {first_line(exc)}\n"
         )
         err.flush()
         if not isinstance(exc, Exception | JobCanceledError):
@@ -244,7 +243,7 @@ def finish_publish_job(
     else:
         assert error is not None
         status = "Canceled" if isinstance(error, JobCanceledError) else "Failed"
-        job.finish(status, _error_record(error))  # type: ignore[arg-type]
+        job.finish(status, ErrorRecord.of(error))  # type: ignore[arg-type]
 
     def replace(result: JobGroupResult) -> None:
         result.replace_job(job)
@@ -253,11 +252,3 @@ def finish_publish_job(
         result.refresh_status()
 
     store.update(job_group_id, replace)
-
-
-def _error_record(exc: BaseException) -> ErrorRecord:
-    if isinstance(exc, SparkJobsError):
-        data = exc.to_json()
-        details = {k: v for k, v in data.items() if k not in ("code", "message")}
-        return ErrorRecord(code=str(data["code"]), message=str(data["message"]), details=details)
-    return ErrorRecord(code="INTERNAL_ERROR", message=error_summary(exc))

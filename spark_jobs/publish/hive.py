@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, get_args
 
 from pyspark.sql.types import ArrayType, DataType, MapType, StructType
 
-from spark_jobs.errors import JobError, Problem, PublishError, SparkJobsError
+from spark_jobs.errors import JobError, Problem, PublishError, SparkJobsError, first_line
 from spark_jobs.io.delta import (
     column_mapping_properties,
     needs_column_mapping,
@@ -46,7 +46,6 @@ from spark_jobs.publish.actions import (
     timestamped_candidates,
 )
 from spark_jobs.publish.base import PublishHooks, path_problems, table_name_problem
-from spark_jobs.publish.base import error_summary as _short
 from spark_jobs.publish.hive_sql import (
     TABLE_FORMATS,
     UnsupportedHiveType,
@@ -288,7 +287,7 @@ class HivePublisher:
         except Exception as exc:
             raise PublishError(
                 f"the {self.source.format} output of job group {self.source.job_group_id} "
-                f"({self.source.path}) cannot be read: {_short(exc)}; run the job group again"
+                f"({self.source.path}) cannot be read: {first_line(exc)}; run the job group again"
             ) from exc
         problems = column_problems(schema, self.body.inputFormat)
         if problems:
@@ -424,7 +423,9 @@ class HivePublisher:
         except SparkJobsError:
             raise
         except Exception as exc:
-            raise JobError(f"publishing to Hive table {plan.final} failed: {_short(exc)}") from exc
+            raise JobError(
+                f"publishing to Hive table {plan.final} failed: {first_line(exc)}"
+            ) from exc
         finally:
             self.spark.catalog.dropTempView(self.view)
         stored = plan.final.stored(HIVE)
@@ -555,8 +556,8 @@ class HivePublisher:
                     self.spark.sql(rename_table_sql(previous, target))
                 except Exception as restore_error:
                     raise JobError(
-                        f"publishing to {target} failed ({_short(exc)}) and the old table could not be "
-                        f"renamed back ({_short(restore_error)}): it is kept, with all its rows, as "
+                        f"publishing to {target} failed ({first_line(exc)}) and the old table could not be "
+                        f"renamed back ({first_line(restore_error)}): it is kept, with all its rows, as "
                         f"{previous}; rename it to {target.table}"
                     ) from exc
             raise
@@ -564,7 +565,7 @@ class HivePublisher:
             try:
                 self._sql("drop_previous", drop_table_sql(previous))
             except Exception as exc:
-                warning = f"the replaced table is kept as {previous}: it could not be dropped ({_short(exc)})"
+                warning = f"the replaced table is kept as {previous}: it could not be dropped ({first_line(exc)})"
                 log.warning(warning)
                 plan.warnings.append(warning)
 
@@ -572,4 +573,4 @@ class HivePublisher:
         try:
             self.spark.sql(drop_table_sql(table))
         except Exception as exc:  # cleanup must not hide the real error
-            log.warning("could not drop staging table %s: %s", table, _short(exc))
+            log.warning("could not drop staging table %s: %s", table, first_line(exc))

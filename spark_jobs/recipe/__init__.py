@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 from pyspark.errors import PySparkException
 from pyspark.sql import DataFrame
 
-from spark_jobs.errors import RecipeError, SourceLocation
+from spark_jobs.errors import RecipeError, SourceLocation, first_line
 from spark_jobs.recipe import ast
+from spark_jobs.recipe.ast import DatasetReference
 from spark_jobs.recipe.parser import parse_step
 
 __all__ = [
@@ -26,15 +27,6 @@ __all__ = [
     "parse_recipe",
     "with_parameters",
 ]
-
-
-@dataclass(frozen=True)
-class DatasetReference:
-    """Another dataset of the flow a step reads (union / join / lookup): by name or by id."""
-
-    name: str | None
-    id: int | None
-    step: int
 
 
 @dataclass(frozen=True)
@@ -54,7 +46,7 @@ class Recipe:
             for name in spec.dataset_params:
                 param = step.param(name)
                 for node in param.values if param else ():
-                    out.extend(_references(node, step.number))
+                    out.extend(ast.dataset_references(node, step.number))
         return list(dict.fromkeys(out))
 
     def metadata_columns(self) -> set[str]:
@@ -72,18 +64,6 @@ class Recipe:
 
 
 _METADATA_FUNCTIONS = {"SOURCEROWNUMBER": "$sourcerownumber", "FILEPATH": "$filepath"}
-
-
-def _references(node: ast.Expr, step: int) -> list[DatasetReference]:
-    if isinstance(node, ast.ArrayLit):
-        return [r for item in node.items for r in _references(item, step)]
-    if isinstance(node, ast.NumberLit) and isinstance(node.value, int):
-        return [DatasetReference(name=None, id=node.value, step=step)]
-    if isinstance(node, ast.ColumnRef):
-        return [DatasetReference(name=node.name, id=None, step=step)]
-    if isinstance(node, ast.StringLit):
-        return [DatasetReference(name=node.value, id=None, step=step)]
-    return []
 
 
 def with_parameters(recipe: Recipe, values: Mapping[str, str]) -> Recipe:
@@ -131,28 +111,25 @@ def apply_recipe(
     dataset: str,
 ) -> DataFrame:
     """``df`` transformed by every step of ``recipe`` (lazily: no Spark job runs here)."""
-    from spark_jobs.recipe.compiler import StepContext
+    from spark_jobs.recipe.compiler import compile_expression
+    from spark_jobs.recipe.context import StepContext
     from spark_jobs.recipe.registry import TRANSFORMS, load_families
 
     load_families()
     for step in recipe.steps:
         spec = TRANSFORMS[step.transform.lower()]
         try:
-            df = spec.fn(StepContext(df=df, step=step, resolve=resolve, dataset=dataset))
+            ctx = StepContext(
+                df=df, step=step, resolve=resolve, dataset=dataset, compiler=compile_expression
+            )
+            df = spec.fn(ctx)
         except RecipeError as exc:
             raise exc.with_dataset(dataset) from None
         except PySparkException as exc:
-            reason = _first_line(exc)
+            reason = first_line(exc)
             raise RecipeError(
                 f"Spark rejected the step: {reason}",
                 SourceLocation(step.number, 1, 1, step.text),
                 dataset=dataset,
             ) from None
     return df
-
-
-def _first_line(exc: BaseException) -> str:
-    for line in str(exc).splitlines():
-        if line.strip():
-            return line.strip()[:500]
-    return type(exc).__name__

@@ -281,3 +281,25 @@ def print_step(step: Step) -> str:
     for p in step.params:
         parts.append(f"{p.name}: " + ", ".join(print_expr(v) for v in p.values))
     return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class DatasetReference:
+    """Another dataset of the flow a step reads (union / join / lookup): by name or by id."""
+
+    name: str | None
+    id: int | None
+    step: int
+
+
+def dataset_references(node: Expr, step: int) -> list[DatasetReference]:
+    """The datasets of the flow a ``with:`` value names: by name, `quoted name` or id."""
+    if isinstance(node, ArrayLit):
+        return [r for item in node.items for r in dataset_references(item, step)]
+    if isinstance(node, NumberLit) and isinstance(node.value, int):
+        return [DatasetReference(name=None, id=node.value, step=step)]
+    if isinstance(node, ColumnRef):
+        return [DatasetReference(name=node.name, id=None, step=step)]
+    if isinstance(node, StringLit):
+        return [DatasetReference(name=node.value, id=None, step=step)]
+    return []

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
-    from spark_jobs.recipe.compiler import Arg, CallContext, StepContext
+    from spark_jobs.recipe.context import Arg, CallContext, StepContext
 
 TransformFn = Callable[["StepContext"], "DataFrame"]
 FunctionFn = Callable[["CallContext", "list[Arg]"], "Column"]

@@ -31,7 +31,6 @@ type; otherwise String. One small Spark job on the sample, whatever the number o
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,6 +40,7 @@ from pyspark.sql import types as T
 
 from spark_jobs import metadata_columns
 from spark_jobs.compat import try_cast
+from spark_jobs.dateformats import format_guard
 
 VALID = 0
 MISMATCHED = 1
@@ -258,68 +258,6 @@ def is_missing(column: Column) -> Column:
     return text.isNull() | (text == F.lit(""))
 
 
-#: a regular expression that every text a run of one pattern letter can parse matches
-_FIELD_REGEX: dict[str, str] = {
-    "y": r"[+-]?\d+",
-    "u": r"[+-]?\d+",
-    "d": r"\d{1,2}",
-    "H": r"\d{1,2}",
-    "h": r"\d{1,2}",
-    "k": r"\d{1,2}",
-    "K": r"\d{1,2}",
-    "m": r"\d{1,2}",
-    "s": r"\d{1,2}",
-    "D": r"\d{1,3}",
-    "S": r"\d+",
-    "E": r"\p{L}+\.?",
-    "a": r"\p{L}+\.?",
-    "X": r"[\w:+\-/]+",
-    "x": r"[\w:+\-/]+",
-    "Z": r"[\w:+\-/]+",
-    "O": r"[\w:+\-/]+",
-    "V": r"[\w:+\-/]+",
-    "z": r"[\w:+\-/ ]+",
-}
-
-
-def format_guard(pattern: str) -> str | None:
-    """A cheap regular expression that every text ``pattern`` can parse matches, or None.
-
-    Why: a failed ``try_to_timestamp`` costs a Java exception (stack trace included), so trying a
-    value against several formats made classification of a Date column ~100x slower than the
-    CSV read itself. Checking the guard first skips the formats a text cannot fit. The guard is
-    deliberately looser than the formatter (a superset), so it never changes a result; patterns
-    with parts it does not model (optional sections ``[...]``, rare letters) get no guard.
-    """
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "'":
-            end = pattern.find("'", i + 1)
-            if end < 0:
-                return None
-            literal = pattern[i + 1 : end] or "'"
-            out.append(re.escape(literal))
-            i = end + 1
-            continue
-        if ch.isalpha():
-            run = len(pattern) - i - len(pattern[i:].lstrip(ch))
-            if ch in ("M", "L"):
-                out.append(r"\d{1,2}" if run <= 2 else r"\p{L}+\.?")
-            elif ch in _FIELD_REGEX:
-                out.append(_FIELD_REGEX[ch])
-            else:
-                return None
-            i += run
-            continue
-        if ch in "[]{}#":
-            return None
-        out.append(re.escape(ch))
-        i += 1
-    return r"(?i)^\s*" + "".join(out) + r"\s*$"
-
-
 #: texts that a format parses exactly as Spark's own cast to timestamp does (4-digit years from
 #: 1000, two-digit fields): the cast is a hand-written parser, about ten times cheaper than a
 #: formatter's parse, and it throws nothing on a bad date (the value is then null either way)
@@ -348,7 +286,7 @@ def parse_datetime(text: Column, formats: Sequence[str] = ()) -> Column:
     """The timestamp a string holds, tried against each format (null when none fits).
 
     ISO dates and date-times take Spark's cast (see ``_CAST_EQUIVALENT``); every other text is
-    tried against each format, only where its :func:`format_guard` matches (see there why).
+    tried against each format, only where its :func:`~spark_jobs.dateformats.format_guard` matches (see there why).
     """
     formats = tuple(formats) or DEFAULT_DATETIME_FORMATS
     attempts = []

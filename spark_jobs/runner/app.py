@@ -22,6 +22,7 @@ from spark_jobs.errors import (
     EXIT_OK,
     SparkJobsError,
     UserError,
+    is_user_error_code,
 )
 from spark_jobs.runner.job_group import ProfileRunner, create_job_group, run_job_group
 from spark_jobs.runner.plan import check_remote_inputs, plan_job
@@ -143,7 +144,7 @@ def run_command(
     write_result_file(result_file, result.model_dump(mode="json"))
     summarize(result, err)
     if result.status != "Complete":
-        user_errors = [e for e in result.errors if _is_user_error_code(e.code)]
+        user_errors = [e for e in result.errors if is_user_error_code(e.code)]
         if user_errors and result.jobs_of("filewriter")[0].status != "Complete":
             return EXIT_INVALID_INPUT
     return exit_code_for(result)
@@ -154,17 +155,6 @@ def _default_profile_runner() -> ProfileRunner:
     from spark_jobs.profile import ProfileJob
 
     return ProfileJob()
-
-
-def _is_user_error_code(code: str) -> bool:
-    from spark_jobs import errors
-
-    user_codes = {
-        cls.code
-        for cls in vars(errors).values()
-        if isinstance(cls, type) and issubclass(cls, errors.UserError)
-    }
-    return code in user_codes
 
 
 def summarize(result: JobGroupResult, err: IO[str]) -> None:

@@ -63,16 +63,6 @@ TYPED_FORMATS = frozenset({"json", "avro", "pqt", "delta"})
 OBSERVATION_WAIT_SECONDS = 10.0
 
 
-def error_record(exc: BaseException) -> ErrorRecord:
-    if isinstance(exc, SparkJobsError):
-        data = exc.to_json()
-        details = {k: v for k, v in data.items() if k not in ("code", "message")}
-        return ErrorRecord(code=str(data["code"]), message=str(data["message"]), details=details)
-    return ErrorRecord(
-        code="INTERNAL_ERROR", message=f"{type(exc).__name__}: {exc}".splitlines()[0][:1000]
-    )
-
-
 def create_job_group(plan: JobPlan, store: JobStore) -> JobGroupResult:
     """Allocate ids and record the job group as Created; nothing runs yet."""
     spec = plan.spec
@@ -282,7 +272,7 @@ def _fail_open_jobs(
     result: JobGroupResult, exc: BaseException, failed_job: JobRecord | None
 ) -> None:
     status = "Canceled" if isinstance(exc, JobCanceledError) else "Failed"
-    record = error_record(exc)
+    record = ErrorRecord.of(exc)
     if failed_job is not None:
         failed_job.finish(status, record)  # type: ignore[arg-type]
     for job in result.jobs:
@@ -385,8 +375,8 @@ def _run(ctx: RunContext, profile_runner: ProfileRunner | None) -> None:
             job.rowCount = target_rows
             job.finish("Complete")
         except Exception as exc:
-            job.finish("Failed", error_record(exc))
-            result.errors.append(error_record(exc))
+            job.finish("Failed", ErrorRecord.of(exc))
+            result.errors.append(ErrorRecord.of(exc))
         ctx.save()
 
 

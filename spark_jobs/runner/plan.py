@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from spark_jobs.errors import Problem, RecipeError, SpecError
+from spark_jobs.errors import Problem, RecipeError, SpecError, first_line
 from spark_jobs.io.fs import filesystem_for, is_local, local_path, normalize_uri
 from spark_jobs.recipe import DatasetReference, Recipe, parse_recipe, with_parameters
 from spark_jobs.runner.sources import SourceLister, dataset_path, now
@@ -298,9 +298,6 @@ def _missing_input_problems(
     try:
         found = fs.exists(uri) or bool(fs.glob(uri))
     except Exception as exc:
-        return [
-            Problem(
-                path, f"input cannot be reached: {dataset.uri} ({str(exc).splitlines()[0][:200]})"
-            )
-        ]
+        reason = first_line(exc, limit=200)
+        return [Problem(path, f"input cannot be reached: {dataset.uri} ({reason})")]
     return [] if found else [Problem(path, f"input not found: {dataset.uri}")]

@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from spark_jobs.errors import SparkJobsError, first_line
+
 JobStatus = Literal["Created", "Pending", "InProgress", "Complete", "Failed", "Canceled"]
 JobType = Literal["wrangle", "filewriter", "profile", "publish"]
 TERMINAL: frozenset[str] = frozenset({"Complete", "Failed", "Canceled"})
@@ -30,6 +32,17 @@ class ErrorRecord(ResultModel):
     code: str
     message: str
     details: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, exc: BaseException) -> ErrorRecord:
+        """The record of an exception: our errors with their code and details, any other as an
+        ``INTERNAL_ERROR`` naming its type and first line."""
+        if isinstance(exc, SparkJobsError):
+            data = exc.to_json()
+            details = {k: v for k, v in data.items() if k not in ("code", "message")}
+            return cls(code=str(data["code"]), message=str(data["message"]), details=details)
+        name, line = type(exc).__name__, first_line(exc, 1000)
+        return cls(code="INTERNAL_ERROR", message=name if line == name else f"{name}: {line}")
 
 
 class FileRecord(ResultModel):

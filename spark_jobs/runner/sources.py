@@ -17,7 +17,7 @@ import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from spark_jobs.errors import Problem, SpecError
+from spark_jobs.errors import Problem, SpecError, first_line
 from spark_jobs.io.fs import filesystem_for, is_local
 from spark_jobs.io.matching import match_files
 from spark_jobs.spec.models import ImportedDataset, JobSpec
@@ -72,8 +72,7 @@ class SourceLister:
         except ParameterError as exc:
             raise SpecError([Problem(f"{where}.uri", str(exc))]) from None
         except Exception as exc:  # the file system said no: unreachable host, no bucket, ...
-            first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-            reason = first or type(exc).__name__
+            reason = first_line(exc, limit=200)
             raise SpecError(
                 [Problem(f"{where}.uri", f"input cannot be reached: {dataset.uri} ({reason})")]
             ) from None

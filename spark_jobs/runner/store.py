@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from spark_jobs.errors import JobError, UserError
+from spark_jobs.errors import JobError, JobGroupNotFound
 from spark_jobs.io.fs import FileSystem, basename, filesystem_for, is_local, join, local_path
 from spark_jobs.runner.result import JobGroupResult
 
@@ -33,10 +33,6 @@ if TYPE_CHECKING:
 DEFAULT_ROOT = ".spark_jobs"
 LOCK_WAIT_SECONDS = 30.0
 LOCK_STALE_SECONDS = 60.0
-
-
-class JobGroupNotFound(UserError):
-    code = "JOB_GROUP_NOT_FOUND"
 
 
 class JobStore:

@@ -22,6 +22,9 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from spark_jobs import dateformats
+from spark_jobs.dateformats import UNITS, DateFormat
+
 #: what a parameter may be called: letters, digits, ``_``, ``-`` and ``.`` (``env.bucket``)
 NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_.\-]*"
 NAME_RE = re.compile(NAME_PATTERN)
@@ -212,177 +215,14 @@ def _checked_regex(regex: str, source: str) -> str:
 
 # --- date formats -------------------------------------------------------------------------------
 
-#: format letters -> (field, regex); ``YYYY`` and ``DD`` are the platform UI's spellings
-_DATE_TOKENS: dict[str, tuple[str, str]] = {
-    "yyyy": ("year", r"\d{4}"),
-    "YYYY": ("year", r"\d{4}"),
-    "yy": ("year2", r"\d{2}"),
-    "YY": ("year2", r"\d{2}"),
-    "MMMM": ("month_name", "(?:" + "|".join(calendar.month_name[1:]) + ")"),
-    "MMM": ("month_abbr", "(?:" + "|".join(calendar.month_abbr[1:]) + ")"),
-    "MM": ("month", r"\d{2}"),
-    "M": ("month", r"\d{1,2}"),
-    "dd": ("day", r"\d{2}"),
-    "DD": ("day", r"\d{2}"),
-    "d": ("day", r"\d{1,2}"),
-    "D": ("day", r"\d{1,2}"),
-    "HH": ("hour", r"\d{2}"),
-    "H": ("hour", r"\d{1,2}"),
-    "mm": ("minute", r"\d{2}"),
-    "ss": ("second", r"\d{2}"),
-    "SSS": ("millisecond", r"\d{3}"),
-}
-_TOKEN_ORDER = sorted(_DATE_TOKENS, key=len, reverse=True)
-#: granularity of a format: the finest field it holds
-_UNIT_OF_FIELD = {
-    "year": "year",
-    "year2": "year",
-    "month": "month",
-    "month_name": "month",
-    "month_abbr": "month",
-    "day": "day",
-    "hour": "hour",
-    "minute": "minute",
-    "second": "second",
-    "millisecond": "millisecond",
-}
-_UNITS = ("year", "month", "week", "day", "hour", "minute", "second", "millisecond")
 
-
-@dataclass(frozen=True)
-class DateFormat:
-    """A date format such as ``yyyy/MM/dd``: match, parse, render and glob it."""
-
-    text: str
-    tokens: tuple[tuple[str, str], ...]  # ("token", "yyyy") or ("literal", "/")
-    regex: str  # no capturing groups: embeddable
-    unit: str  # finest unit it holds: "day" for yyyy-MM-dd
-
-    def glob_parts(self) -> list[str | None]:
-        """Literal text and ``None`` for each stretch of date digits (a glob's ``*``)."""
-        out: list[str | None] = []
-        for kind, value in self.tokens:
-            if kind == "literal":
-                out.append(value)
-            elif not out or out[-1] is not None:
-                out.append(None)
-        return out
-
-    def parse(self, text: str) -> datetime | None:
-        """The (naive) date the text holds, or None when it is not a date in this format."""
-        match = _parser(self.text).fullmatch(text)
-        if match is None:
-            return None
-        fields: dict[str, int] = {}
-        for index, (kind, value) in enumerate(self.tokens):
-            if kind != "token":
-                continue
-            raw = match.group(f"t{index}")
-            name = _DATE_TOKENS[value][0]
-            if name == "year2":
-                name, number = "year", 2000 + int(raw)
-            elif name == "month_name":
-                name, number = "month", list(calendar.month_name).index(raw)
-            elif name == "month_abbr":
-                name, number = "month", list(calendar.month_abbr).index(raw)
-            else:
-                number = int(raw)
-            if fields.setdefault(name, number) != number:
-                return None
-        try:
-            return datetime(
-                fields.get("year", 1970),
-                fields.get("month", 1),
-                fields.get("day", 1),
-                fields.get("hour", 0),
-                fields.get("minute", 0),
-                fields.get("second", 0),
-                fields.get("millisecond", 0) * 1000,
-            )
-        except ValueError:
-            return None
-
-    def render(self, moment: datetime) -> str:
-        out = []
-        for kind, value in self.tokens:
-            if kind == "literal":
-                out.append(value)
-                continue
-            out.append(
-                {
-                    "yyyy": f"{moment.year:04d}",
-                    "YYYY": f"{moment.year:04d}",
-                    "yy": f"{moment.year % 100:02d}",
-                    "YY": f"{moment.year % 100:02d}",
-                    "MMMM": calendar.month_name[moment.month],
-                    "MMM": calendar.month_abbr[moment.month],
-                    "MM": f"{moment.month:02d}",
-                    "M": str(moment.month),
-                    "dd": f"{moment.day:02d}",
-                    "DD": f"{moment.day:02d}",
-                    "d": str(moment.day),
-                    "D": str(moment.day),
-                    "HH": f"{moment.hour:02d}",
-                    "H": str(moment.hour),
-                    "mm": f"{moment.minute:02d}",
-                    "ss": f"{moment.second:02d}",
-                    "SSS": f"{moment.microsecond // 1000:03d}",
-                }[value]
-            )
-        return "".join(out)
-
-
-@lru_cache(maxsize=256)
 def date_format(text: str) -> DateFormat:
-    """Compile a date format: ``yyyy`` (or ``YYYY``) ``yy`` ``MMMM`` ``MMM`` ``MM`` ``M`` ``dd``
-    (or ``DD``) ``d`` ``HH`` ``H`` ``mm`` ``ss`` ``SSS``; text in single quotes is literal, as is
-    every character that is not a letter."""
-    if not text:
-        raise ParameterError("a date format cannot be empty")
-    tokens: list[tuple[str, str]] = []
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "'":
-            end = text.find("'", i + 1)
-            if end < 0:
-                raise ParameterError(f"date format {text!r}: unclosed quote at position {i + 1}")
-            tokens.append(("literal", text[i + 1 : end] or "'"))
-            i = end + 1
-            continue
-        token = next((t for t in _TOKEN_ORDER if text.startswith(t, i)), None)
-        if token:
-            tokens.append(("token", token))
-            i += len(token)
-            continue
-        if char.isascii() and char.isalpha():
-            known = " ".join(sorted(_DATE_TOKENS, key=str.lower))
-            raise ParameterError(
-                f"date format {text!r}: unknown letter {char!r} at position {i + 1} "
-                f"(known: {known}; quote literal text as 'T')"
-            )
-        tokens.append(("literal", char))
-        i += 1
-    fields = [_DATE_TOKENS[v][0] for k, v in tokens if k == "token"]
-    if not fields:
-        raise ParameterError(f"date format {text!r} holds no date (use e.g. yyyy-MM-dd)")
-    units = {_UNIT_OF_FIELD[f] for f in fields}
-    unit = max(units, key=_UNITS.index)
-    regex = "".join(
-        _DATE_TOKENS[value][1] if kind == "token" else re.escape(value) for kind, value in tokens
-    )
-    return DateFormat(text=text, tokens=tuple(tokens), regex=regex, unit=unit)
-
-
-@lru_cache(maxsize=256)
-def _parser(text: str) -> re.Pattern[str]:
-    fmt = date_format(text)
-    return re.compile(
-        "".join(
-            f"(?P<t{index}>{_DATE_TOKENS[value][1]})" if kind == "token" else re.escape(value)
-            for index, (kind, value) in enumerate(fmt.tokens)
-        )
-    )
+    """A path date format compiled (see :func:`spark_jobs.dateformats.date_format`); raises
+    ParameterError."""
+    try:
+        return dateformats.date_format(text)
+    except dateformats.FormatError as exc:
+        raise ParameterError(str(exc)) from None
 
 
 def time_zone(name: str) -> ZoneInfo:
@@ -468,7 +308,7 @@ class DateWindow:
 def normalize_unit(unit: str) -> str:
     unit = unit.lower()
     unit = unit[:-1] if unit.endswith("s") else unit
-    if unit not in _UNITS or unit == "millisecond":
+    if unit not in UNITS or unit == "millisecond":
         raise ParameterError(f"unknown unit {unit!r} (use minute, hour, day, week, month or year)")
     return unit
 

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from spark_jobs.dateformats import DateFormat
 from spark_jobs.spec.models import DatasetParameter, ImportedDataset, WriteSetting
 from spark_jobs.spec.parameters import (
-    DateFormat,
     DateWindow,
     EffectiveValue,
     ParameterError,

@@ -1,4 +1,4 @@
-"""More aggregate functions (functions/aggregate_extra.py): MODE, PERCENTILE, QUARTILE, LIST,
+"""More aggregate functions (functions/aggregate.py): MODE, PERCENTILE, QUARTILE, LIST,
 UNIQUE, KTHLARGEST, APPROXIMATE..., sample statistics and the ...IF family, in `aggregate`
 and in derive with group:, with nulls, empty and mismatched values; bad arguments."""
 

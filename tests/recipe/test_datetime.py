@@ -12,9 +12,9 @@ import pytest
 from chispa import assert_df_equality
 from pyspark.sql import DataFrame, SparkSession
 
+from spark_jobs.dateformats import FormatError, spark_pattern
 from spark_jobs.errors import RecipeError
 from spark_jobs.recipe import DatasetReference, apply_recipe, parse_recipe
-from spark_jobs.recipe.functions.datetime import FormatError, spark_pattern
 
 
 def _no_datasets(ref: DatasetReference) -> DataFrame:
@@ -55,6 +55,7 @@ def test_spark_pattern_tokens() -> None:
     assert spark_pattern("MMM d, yyyy hh:mm a") == "MMM d, yyyy hh:mm a"
     assert spark_pattern("EEEE, D") == "EEEE, D"
     assert spark_pattern("yyy") == "yyyy"
+    assert spark_pattern("yyy/MM") == "yyyy/MM"  # the character after a widened run is kept
     assert spark_pattern("yyyy'T'HH:mm:ss.SSSXXX") == "yyyy'T'HH:mm:ss.SSSXXX"
     assert spark_pattern("dd/MM/yy (Q)") == "dd/MM/yy (Q)"
     for bad in ("yyyy-bb", "MMMMM", "'open", "ddd"):

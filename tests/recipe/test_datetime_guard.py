@@ -14,7 +14,8 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from spark_jobs.recipe.types import DEFAULT_DATETIME_FORMATS, format_guard, parse_datetime
+from spark_jobs.dateformats import format_guard
+from spark_jobs.recipe.types import DEFAULT_DATETIME_FORMATS, parse_datetime
 
 EXTRA_FORMATS = (
     "dd.MM.yyyy",

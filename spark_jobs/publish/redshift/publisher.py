@@ -32,12 +32,12 @@ from spark_jobs.errors import (
     RedshiftError,
     SparkJobsError,
     StagingError,
+    first_line,
 )
 from spark_jobs.io.formats import DATE_FORMAT, TIMESTAMP_FORMAT, writer_options
 from spark_jobs.io.fs import filesystem_for, is_local, local_path, normalize_uri
 from spark_jobs.publish.actions import NEW_TABLE_ACTIONS, PublishOutcome, timestamped_candidates
 from spark_jobs.publish.base import PublishHooks, path_problems, table_name_problem
-from spark_jobs.publish.base import error_summary as _short
 from spark_jobs.publish.identifiers import REDSHIFT
 from spark_jobs.publish.redshift.load_errors import driver_message
 from spark_jobs.publish.redshift.names import RedshiftTable, resolve_table
@@ -324,7 +324,7 @@ class RedshiftPublisher:
         except Exception as exc:
             raise PublishError(
                 f"the {self.format} output of job group {self.source.job_group_id} "
-                f"({self.source.path}) cannot be read: {_short(exc)}; run the job group again"
+                f"({self.source.path}) cannot be read: {first_line(exc)}; run the job group again"
             ) from exc
         self._df = df
         self._columns = columns
@@ -457,7 +457,7 @@ class RedshiftPublisher:
             stager.remove_prefix(base)
             raise StagingError(
                 f"S3 staging in s3://{config.bucket}/{base}: Spark could not write the results "
-                f"through S3A: {redact(_short(exc), self.secrets)}"
+                f"through S3A: {redact(first_line(exc), self.secrets)}"
             ) from None
         objects = [(_s3_url(f.path), f.size) for f in parts]
         return stager.write_manifest(objects, run_id=self.run_id)
@@ -506,7 +506,7 @@ class RedshiftPublisher:
                 raise
             except Exception as exc:
                 raise StagingError(
-                    f"S3 staging failed: {redact(_short(exc), self.secrets)}"
+                    f"S3 staging failed: {redact(first_line(exc), self.secrets)}"
                 ) from None
             staging = {
                 "path": path,

@@ -7,7 +7,7 @@ Datetime formats of :mod:`spark_jobs.recipe.types`. A value that is no date give
 platform's missing result). The session time zone is UTC.
 
 Format strings (DATEFORMAT, UNIXTIMEFORMAT, PARSEDATE) use the platform's formatting tokens,
-which are Java's; :func:`spark_pattern` checks them and turns them into Spark datetime
+which are Java's; :func:`spark_jobs.dateformats.spark_pattern` checks them and turns them into Spark datetime
 patterns (see docs/wrangle.md for the table).
 """
 
@@ -20,74 +20,11 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from spark_jobs.compat import mode, try_cast, try_make_timestamp
+from spark_jobs.dateformats import FormatError, spark_pattern
 from spark_jobs.recipe import ast
-from spark_jobs.recipe.compiler import Arg, CallContext
+from spark_jobs.recipe.context import Arg, CallContext
 from spark_jobs.recipe.registry import function
 from spark_jobs.recipe.types import column_type, parse_datetime
-
-#: platform token letter -> (Spark letter, longest run Spark accepts)
-_TOKENS: dict[str, tuple[str, int]] = {
-    "y": ("y", 4),  # year: yy, yyyy
-    "M": ("M", 4),  # month: M, MM, MMM (Jan), MMMM (January)
-    "L": ("L", 4),  # stand-alone month
-    "d": ("d", 2),  # day of month
-    "D": ("D", 3),  # day of year
-    "E": ("E", 4),  # day name: EEE (Wed), EEEE (Wednesday)
-    "H": ("H", 2),  # hour 0-23
-    "k": ("k", 2),  # hour 1-24
-    "h": ("h", 2),  # hour 1-12 (with a)
-    "K": ("K", 2),  # hour 0-11 (with a)
-    "m": ("m", 2),  # minute
-    "s": ("s", 2),  # second
-    "S": ("S", 9),  # fraction of second: SSS milliseconds
-    "a": ("a", 1),  # AM / PM
-    "X": ("X", 3),  # offset: X (+08), XX (+0800), XXX (+08:00), Z for zero
-    "x": ("x", 3),
-    "Z": ("Z", 3),  # offset +0800
-    "z": ("z", 4),  # zone name
-    "Q": ("Q", 4),  # quarter
-    "G": ("G", 4),  # era
-}
-
-
-class FormatError(ValueError):
-    pass
-
-
-def spark_pattern(fmt: str) -> str:
-    """A platform date format string as a Spark datetime pattern.
-
-    Letters are tokens (runs of one letter); text in single quotes and any other character
-    are copied. Raises :class:`FormatError` for a letter or run the platform and Spark lack.
-    """
-    out: list[str] = []
-    i = 0
-    while i < len(fmt):
-        ch = fmt[i]
-        if ch == "'":
-            end = fmt.find("'", i + 1)
-            if end < 0:
-                raise FormatError("unterminated quote")
-            out.append(fmt[i : end + 1])
-            i = end + 1
-            continue
-        if not ch.isascii() or not ch.isalpha():
-            out.append(ch)
-            i += 1
-            continue
-        run = 1
-        while i + run < len(fmt) and fmt[i + run] == ch:
-            run += 1
-        if ch not in _TOKENS:
-            raise FormatError(f"unknown format letter {ch!r}")
-        letter, longest = _TOKENS[ch]
-        if run > longest:
-            raise FormatError(f"{ch * run!r} is too long (at most {ch * longest!r})")
-        if ch == "y" and run == 3:
-            run = 4
-        out.append(letter * run)
-        i += run
-    return "".join(out)
 
 
 def _format(ctx: CallContext, arg: Arg) -> str:

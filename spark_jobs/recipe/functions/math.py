@@ -1,4 +1,6 @@
-"""Math functions and operators' helpers: typed values (an Integer column as bigint, ...)."""
+"""Math functions, and the modulo the ``%`` operator shares with MOD.
+
+Arguments are typed values (an Integer column as bigint, ...)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,24 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 
 from spark_jobs.compat import floor_at, try_cast
-from spark_jobs.recipe.compiler import Arg, CallContext, integer_modulo
+from spark_jobs.recipe.context import Arg, CallContext
 from spark_jobs.recipe.registry import function
+
+
+def integer_modulo(a: Column, b: Column, *, a_whole: bool = False, b_whole: bool = False) -> Column:
+    """``a % b`` / MOD: the remainder of whole numbers only, as the reference's "EXAMPLE -
+    Rounding Functions" shows (``X % 2`` is missing for 1.5, 0 for 4); missing for a zero divisor.
+    The sign follows the dividend. ``a_whole`` / ``b_whole`` say an operand is known to be whole
+    (an Integer column, an integer literal): its check is left out, so Spark evaluates it once."""
+    checks = []
+    for operand, known in ((a, a_whole), (b, b_whole)):
+        if not known:
+            as_double = operand.cast("double")
+            checks.append(as_double == F.floor(as_double))
+    whole = b.cast("double") != 0
+    for check in checks:
+        whole = check & whole
+    return F.when(whole, a.cast("long") % b.cast("long"))
 
 
 def _num(arg: Arg) -> Column:
@@ -145,3 +163,42 @@ def random(ctx: CallContext, args: list[Arg]) -> Column:
 @function("PI", arity=0)
 def pi(ctx: CallContext, args: list[Arg]) -> Column:
     return F.lit(3.141592653589793)
+
+
+#: Euclid's algorithm on 64-bit numbers ends within 93 steps (consecutive Fibonacci numbers)
+_EUCLID_STEPS = 100
+
+
+def _integer(arg: Arg) -> Column:
+    """A whole number (numeric text counts); null for other values (mismatched)."""
+    x = arg.value.cast("double")
+    return F.when(x == F.floor(x), x.cast("long"))
+
+
+def _gcd(a: Column, b: Column) -> Column:
+    start = F.struct(F.abs(a).alias("a"), F.abs(b).alias("b"))
+    steps = F.sequence(F.lit(1), F.lit(_EUCLID_STEPS))
+    last = F.aggregate(
+        steps,
+        start,
+        lambda acc, _: F.when(acc["b"] == 0, acc).otherwise(
+            F.struct(acc["b"].alias("a"), (acc["a"] % acc["b"]).alias("b"))
+        ),
+    )
+    return last["a"]
+
+
+@function("SIGN")
+def sign(ctx: CallContext, args: list[Arg]) -> Column:
+    """1 for a positive number, -1 for a negative one, 0 for zero; null for no number."""
+    return F.signum(args[0].value.cast("double")).cast("long")
+
+
+@function("LCM", arity=2, example="LCM(10, 4)")
+def lcm(ctx: CallContext, args: list[Arg]) -> Column:
+    """LCM(a, b): the least common multiple of two whole numbers (0 when either is 0); a
+    value that is no whole number gives null."""
+    a, b = _integer(args[0]), _integer(args[1])
+    gcd = _gcd(a, b)
+    multiple = (F.abs(a) / gcd).cast("long") * F.abs(b)
+    return F.when(gcd == 0, F.lit(0).cast("long")).otherwise(multiple)

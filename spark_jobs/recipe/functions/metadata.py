@@ -5,7 +5,7 @@ from __future__ import annotations
 from pyspark.sql import Column
 
 from spark_jobs.recipe import ast
-from spark_jobs.recipe.compiler import Arg, CallContext
+from spark_jobs.recipe.context import Arg, CallContext
 from spark_jobs.recipe.registry import function
 
 

@@ -32,7 +32,7 @@ from pyspark.sql import types as T
 
 from spark_jobs.compat import try_cast, try_parse_json, try_variant_get
 from spark_jobs.recipe import ast
-from spark_jobs.recipe.compiler import Arg, CallContext, StepContext
+from spark_jobs.recipe.context import Arg, CallContext, StepContext
 from spark_jobs.recipe.registry import function
 
 

@@ -18,7 +18,7 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 
 from spark_jobs.recipe import ast
-from spark_jobs.recipe.compiler import Arg, CallContext
+from spark_jobs.recipe.context import Arg, CallContext
 from spark_jobs.recipe.functions.nested import array_json, quote_json
 from spark_jobs.recipe.registry import function
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
-from spark_jobs.recipe.compiler import Arg, CallContext
+from spark_jobs.recipe.context import Arg, CallContext
 from spark_jobs.recipe.registry import function
 
 

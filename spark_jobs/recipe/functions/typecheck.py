@@ -7,7 +7,7 @@ from functools import reduce
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
-from spark_jobs.recipe.compiler import Arg, CallContext
+from spark_jobs.recipe.context import Arg, CallContext
 from spark_jobs.recipe.registry import function
 from spark_jobs.recipe.types import (
     BOOLEAN,

@@ -8,7 +8,7 @@ from pyspark.sql import types as T
 
 from spark_jobs import metadata_columns
 from spark_jobs.recipe import ast
-from spark_jobs.recipe.compiler import StepContext, quoted, visible_columns
+from spark_jobs.recipe.context import StepContext, quoted, visible_columns
 from spark_jobs.recipe.registry import transform
 from spark_jobs.recipe.types import WrangleType, with_type
 

@@ -10,16 +10,14 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from spark_jobs.recipe import ast
-from spark_jobs.recipe.compiler import StepContext, quoted, visible_columns
+from spark_jobs.recipe.context import StepContext, quoted, visible_columns
 from spark_jobs.recipe.registry import transform
 
 
 def _others(ctx: StepContext) -> list[DataFrame]:
-    from spark_jobs.recipe import _references
-
     frames = []
     for node in ctx.values("with"):
-        for ref in _references(node, ctx.step.number):
+        for ref in ast.dataset_references(node, ctx.step.number):
             try:
                 frames.append(ctx.resolve(ref))
             except KeyError:
@@ -45,7 +43,7 @@ def union(ctx: StepContext) -> DataFrame:
 def _keys(ctx: StepContext, right: DataFrame) -> list[tuple[str, str]]:
     """``key: a`` (same name both sides) or ``key: left == right`` pairs; or leftcol/rightcol."""
     pairs: list[tuple[str, str]] = []
-    right_ctx = StepContext(df=right, step=ctx.step, resolve=ctx.resolve, dataset=ctx.dataset)
+    right_ctx = ctx.over(right)
     if ctx.has("leftcol") or ctx.has("rightcol"):
         lefts = ctx.column_names("leftcol")
         rights = right_ctx.column_names("rightcol")
@@ -136,7 +134,7 @@ def lookup(ctx: StepContext) -> DataFrame:
     """Every row kept; the matching row of the other dataset adds its columns (first match)."""
     (right,) = _others(ctx)[:1]
     lefts = ctx.column_names("col")
-    right_ctx = StepContext(df=right, step=ctx.step, resolve=ctx.resolve, dataset=ctx.dataset)
+    right_ctx = ctx.over(right)
     rights = right_ctx.column_names("key")
     if len(lefts) != len(rights):
         raise ctx.error("col: and key: must list as many columns")

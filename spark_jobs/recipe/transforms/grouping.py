@@ -6,7 +6,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from spark_jobs.recipe import ast
-from spark_jobs.recipe.compiler import StepContext, quoted
+from spark_jobs.recipe.context import StepContext, quoted
 from spark_jobs.recipe.registry import transform
 from spark_jobs.recipe.transforms.columns import window_for
 

@@ -14,7 +14,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from spark_jobs.recipe import ast
-from spark_jobs.recipe.compiler import StepContext, quoted, regex_of
+from spark_jobs.recipe.context import StepContext, quoted, regex_of
 from spark_jobs.recipe.registry import transform
 
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"

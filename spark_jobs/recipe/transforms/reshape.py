@@ -14,7 +14,7 @@ from pyspark.sql import functions as F
 
 from spark_jobs.compat import try_parse_json, try_variant_get
 from spark_jobs.recipe import ast
-from spark_jobs.recipe.compiler import StepContext, quoted, regex_of
+from spark_jobs.recipe.context import StepContext, quoted, regex_of
 from spark_jobs.recipe.functions.nested import (
     array_json,
     array_of,

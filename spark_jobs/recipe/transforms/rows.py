@@ -8,7 +8,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from spark_jobs import metadata_columns
-from spark_jobs.recipe.compiler import StepContext, quoted, visible_columns
+from spark_jobs.recipe.context import StepContext, quoted, visible_columns
 from spark_jobs.recipe.registry import transform
 from spark_jobs.recipe.transforms.columns import sort_columns
 from spark_jobs.recipe.types import MISMATCHED, MISSING, classify, column_type
@@ -100,7 +100,7 @@ def header(ctx: StepContext) -> DataFrame:
 def splitrows(ctx: StepContext) -> DataFrame:
     """Each value of ``col:`` split on ``on:`` (a literal string) into one row per part."""
     from spark_jobs.recipe import ast
-    from spark_jobs.recipe.compiler import regex_of
+    from spark_jobs.recipe.context import regex_of
 
     names = ctx.column_names("col")
     if len(names) != 1:
