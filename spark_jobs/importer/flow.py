@@ -238,6 +238,11 @@ class _Builder:
             if task.output_name:
                 tables[task.output_name] = name
         converted = self._convert(recipe, tables, None)
+        if recipe.quality_rules:
+            self.warnings.append(
+                f"recipe {recipe.name!r}: its {recipe.quality_rules} data quality rules are not "
+                "checked here (the profile has no rules); left out"
+            )
         kind, ident = source_ref
         self.wrangled.append(
             {

@@ -45,6 +45,8 @@ class Recipe:
     id: int
     name: str
     steps: tuple[Step, ...]
+    #: data quality rules attached to the recipe (not part of a job run here)
+    quality_rules: int = 0
 
 
 @dataclass(frozen=True)
@@ -372,6 +374,7 @@ def _read_nested_flow(raw: Mapping[str, Any], label: str) -> Flow:
                 str(r.get("name")),
                 label,
             ),
+            len(r.get("dqScriptRules") or []),
         )
         for r in raw.get("recipes") or []
     )
