@@ -41,11 +41,12 @@ def examples_dir() -> Path:
     return wild() / "packages" / "victorcouste+trifacta-flows-examples"
 
 
-def example_package(folder: str) -> Path:
-    (path,) = [p for p in (examples_dir() / folder).glob("*.zip")] or [None]
-    if path is None:
-        pytest.fail(f"no flow package in {examples_dir() / folder}")
-    return path
+def example_package(folder: str, name: str | None = None) -> Path:
+    """The flow package (ZIP) of an example folder (``name``: which, when it holds several)."""
+    paths = sorted((examples_dir() / folder).glob(name or "*.zip"))
+    if len(paths) != 1:
+        pytest.fail(f"expected one flow package in {examples_dir() / folder}, found {paths}")
+    return paths[0]
 
 
 def downloads() -> list[dict[str, Any]]:
