@@ -14,9 +14,6 @@ VENV35      ?= .venv-spark35
 PY35        := $(VENV35)/bin/python
 CLASSPATH35 := $(JARS_DIR)/spark-3.5.classpath
 SPARK35_TESTS := $(wildcard tests/spec tests/io tests/runner tests/recipe) tests/cluster/test_spark_lines.py tests/cluster/test_templates.py
-# JSON arrays/objects in recipes need VARIANT (Spark 4): on 3.5 they fail with a clear message,
-# which tests/cluster/test_spark_lines.py checks; their own tests run on Spark 4 only
-SPARK35_SKIP := --ignore=tests/recipe/test_nested.py --ignore=tests/recipe/test_reshape.py
 export PYSPARK_PYTHON := $(CURDIR)/$(PY)
 export PYSPARK_DRIVER_PYTHON := $(CURDIR)/$(PY)
 
@@ -79,7 +76,7 @@ test: setup setup-spark35 ## run the whole test suite (unit and integration), th
 .PHONY: test-spark35
 test-spark35: setup-spark35 ## the unit suite on Spark 3.5 (no integration or cluster tests)
 	PYSPARK_PYTHON=$(CURDIR)/$(PY35) PYSPARK_DRIVER_PYTHON=$(CURDIR)/$(PY35) \
-	  $(PY35) -m pytest -q -p no:cacheprovider -m "not integration and not cluster" $(SPARK35_SKIP) $(SPARK35_TESTS)
+	  $(PY35) -m pytest -q -p no:cacheprovider -m "not integration and not cluster" $(SPARK35_TESTS)
 
 .PHONY: cluster-test
 cluster-test: setup ## only the standalone-cluster test: master + 2 workers on loopback, spark-submit

@@ -82,7 +82,7 @@ def run_job(spark: Any, spec: dict[str, Any], folder: Path) -> tuple[int, float]
     with timer() as t:
         code = run_command(
             str(path),
-            session=lambda: spark,
+            session=lambda extras: spark,
             job_store=str(BASE / "store"),
             out=out,
             err=err,

@@ -96,7 +96,7 @@ def run_variant(spark: Any, source: Path, profiler: bool) -> tuple[float, dict[s
     with timer() as t:
         code = run_command(
             str(spec_path),
-            session=lambda: spark,
+            session=lambda extras: spark,
             job_store=str(BASE / "store"),
             result_file=str(result_file),
             out=io.StringIO(),

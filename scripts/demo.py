@@ -42,7 +42,7 @@ def main() -> int:
     result_file = REPO / "out" / "demo-result.json"
     code = run_command(
         str(SPEC),
-        session=lambda: spark,
+        session=lambda extras: spark,
         job_store=str(JOB_STORE),
         result_file=str(result_file),
     )

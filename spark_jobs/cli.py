@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,13 +45,15 @@ def _local_settings(args: argparse.Namespace, *, hive: bool = False) -> LocalSes
     return settings
 
 
-def _local_session_factory(
-    args: argparse.Namespace, *, hive: bool = False
-) -> Callable[[], SparkSession]:
-    def factory() -> SparkSession:
+def _run_session_factory(args: argparse.Namespace) -> Callable[[Mapping[str, str]], SparkSession]:
+    """A local session with only the JVM extras the job uses (and no Hive: a run needs none)."""
+
+    def factory(extras: Mapping[str, str]) -> SparkSession:
         from spark_jobs.session import build_local_session
 
-        return build_local_session(_local_settings(args, hive=hive))
+        settings = _local_settings(args)
+        settings.extras = dict(extras)
+        return build_local_session(settings)
 
     return factory
 
@@ -60,8 +62,7 @@ def _publish_session_factory(args: argparse.Namespace) -> Callable[[ConnectionBa
     """The session a connection needs: Hive support and its metastore for a Hive connection."""
 
     def factory(connection: ConnectionBase) -> SparkSession:
-        from spark_jobs.publish.hive import local_hive_settings
-        from spark_jobs.session import build_local_session
+        from spark_jobs.session import build_local_session, local_hive_settings
         from spark_jobs.spec.connections import HiveConnection
 
         if isinstance(connection, HiveConnection):
@@ -188,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_command(
             args.spec,
-            session=_local_session_factory(args),
+            session=_run_session_factory(args),
             job_store=args.job_store,
             result_file=args.result,
             progress=not args.no_progress,

@@ -6,7 +6,6 @@ the same result on Spark 3.5 otherwise, so that callers never test versions them
 
 from __future__ import annotations
 
-from pyspark.errors import PySparkException
 from pyspark.sql import Column, SparkSession
 from pyspark.sql import functions as F
 
@@ -53,29 +52,6 @@ def try_make_timestamp(*parts: Column) -> Column:
     return F.call_function("make_timestamp", *parts)
 
 
-def spark4_only(feature: str) -> PySparkException:
-    """The error for a feature Spark 3.5 lacks; the recipe engine reports it on the step."""
-    import pyspark
-
-    return PySparkException(
-        message=f"{feature} needs Spark 4 (VARIANT); this cluster runs Spark {pyspark.__version__}"
-    )
-
-
-def try_parse_json(column: Column) -> Column:
-    """``try_parse_json`` (Spark 4); on Spark 3.5 an error that names the missing feature."""
-    if not hasattr(F, "try_parse_json"):
-        raise spark4_only("JSON arrays and objects in recipes")
-    return F.try_parse_json(column)
-
-
-def try_variant_get(column: Column, path: str, target_type: str) -> Column:
-    """``try_variant_get`` (Spark 4); on Spark 3.5 an error that names the missing feature."""
-    if not hasattr(F, "try_variant_get"):
-        raise spark4_only("JSON arrays and objects in recipes")
-    return F.try_variant_get(column, path, target_type)
-
-
 def mode(column: Column) -> Column:
     """The most frequent value, the smallest one on ties (Spark 4); Spark 3.5's ``mode`` has no
     deterministic tie-break and returns any of the tied values."""
@@ -95,3 +71,13 @@ def floor_at(column: Column, scale: int) -> Column:
         return F.floor(column, F.lit(scale))
     except TypeError:
         return F.call_function("floor", column, F.lit(scale))
+
+
+def array_position(array: Column, value: Column) -> Column:
+    """``array_position(array, value)``: the 1-based position of the first element equal to
+    ``value``, 0 when none is.
+
+    pyspark's ``array_position`` takes a column as the value from Spark 4 on (a literal only on
+    3.5); the SQL function takes a column on both lines, so it is called by name.
+    """
+    return F.call_function("array_position", array, value)

@@ -9,6 +9,8 @@ cannot disagree on where a field starts:
 * :func:`spark_pattern`: a format as a Spark datetime pattern (DATEFORMAT, PARSEDATE, ...).
 * :func:`format_guard`: a cheap regular expression every text a Spark pattern parses matches.
 * :func:`date_format`: a path date format (``yyyy/MM/dd``) to match, parse, render and glob.
+* :func:`type_format_patterns`: the platform's Datetime *type* formats (``'mm-dd-yy',
+  'mm*dd*yyyy'``, another dialect: lower-case ``mm`` is a month) as Spark patterns.
 
 Pure Python: no Spark, no stage imports.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -361,3 +363,77 @@ def _parser(text: str) -> re.Pattern[str]:
             for index, (kind, value) in enumerate(fmt.tokens)
         )
     )
+
+
+# --- the Datetime type's formats (settype, ISMISMATCHED) ------------------------------------
+
+
+#: the platform's date tokens -> Spark's (month is ``mm`` in a date, minutes after ``HH:``)
+_PLATFORM_FORMAT = [
+    ("yyyy", "yyyy"),
+    ("yy", "yy"),
+    ("mmmm", "MMMM"),
+    ("mmm", "MMM"),
+    ("mm", "MM"),
+    ("dd", "dd"),
+    ("m", "M"),
+    ("d", "d"),
+]
+
+
+def _platform_time_format(time: str) -> str:
+    """The time part of a platform format: ``MM`` minutes, ``SS`` seconds; ``hh`` is the 24-hour
+    clock unless an ``a`` (AM/PM) follows, as in ``hh:MMa``."""
+    time = time.replace("MM", "mm").replace("SS", "ss")
+    return time if "a" in time else time.replace("hh", "HH")
+
+
+def type_format_pattern(fmt: str) -> str:
+    """A format of the platform's Datetime *type* (``mm-dd-yyyy``, ``yyyy-mm-dd HH:MM:SS``,
+    ``hh:MMa``: lower-case ``mm`` is the month in a date, ``MM`` the minutes in a time; what
+    settype and ISMISMATCHED take) as a Spark pattern."""
+    if " " in fmt or "T" in fmt:
+        date, sep, time = fmt.partition(" ") if " " in fmt else fmt.partition("T")
+        return (
+            type_format_pattern(date)
+            + (sep if sep == " " else "'T'")
+            + (_platform_time_format(time))
+        )
+    if ":" in fmt:
+        return _platform_time_format(fmt)
+    out = []
+    i = 0
+    while i < len(fmt):
+        for src, dst in _PLATFORM_FORMAT:
+            if fmt.lower().startswith(src, i):
+                out.append(dst)
+                i += len(src)
+                break
+        else:
+            ch = fmt[i]
+            out.append(ch if not ch.isalpha() else f"'{ch}'")
+            i += 1
+    return "".join(out)
+
+
+#: what a ``*`` of a platform format family stands for: a date separator, or (before the hour)
+#: the one between date and time
+_FAMILY_DATE_SEPARATORS = ("-", "/", ".")
+_FAMILY_TIME_SEPARATORS = (" ", "T")
+
+
+def type_format_patterns(specs: Sequence[str]) -> list[str]:
+    """Spark patterns of a platform Datetime type written as ``'Datetime', format, family``
+    (``'yy-mm-dd hh:mm:ss', 'yyyy*mm*dd*HH:MM:SS'``): the format, then each spelling of the
+    family, whose ``*`` is any one date separator (``-``, ``/``, ``.``), and ``' '`` or ``T``
+    before the hour."""
+    out = [type_format_pattern(specs[0])] if specs else []
+    for family in specs[1:]:
+        pieces = family.split("*")
+        for date_sep in _FAMILY_DATE_SEPARATORS:
+            for time_sep in _FAMILY_TIME_SEPARATORS:
+                text = pieces[0]
+                for piece in pieces[1:]:
+                    text += (time_sep if piece[:1] in ("H", "h") else date_sep) + piece
+                out.append(type_format_pattern(text))
+    return list(dict.fromkeys(out))

@@ -144,9 +144,7 @@ class RecipeError(UserError):
 
     def with_dataset(self, dataset: str) -> RecipeError:
         """The same error, now also naming the wrangled dataset whose recipe it is in."""
-        return RecipeError(
-            self.reason, self.location, dataset=dataset, suggestions=self.suggestions
-        )
+        return type(self)(self.reason, self.location, dataset=dataset, suggestions=self.suggestions)
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"code": self.code, "message": self.message, "reason": self.reason}
@@ -159,6 +157,20 @@ class RecipeError(UserError):
         if self.suggestions:
             out["suggestions"] = self.suggestions
         return out
+
+
+class PlatformStepError(RecipeError):
+    """A step only the platform can run (``udf``, ``standardize`` with its artifact, ``load``):
+    the message says why and what to write instead."""
+
+    code = "PLATFORM_ONLY_STEP"
+
+
+class NotWrangleError(RecipeError):
+    """A step is a description copied from the platform's UI ("Keep rows where ..."), not
+    Wrangle; the message shows the Wrangle where it is easy to tell."""
+
+    code = "NOT_WRANGLE"
 
 
 class InputDataError(UserError):

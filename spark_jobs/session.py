@@ -9,6 +9,10 @@ Two ways in:
   ``conf/spark-defaults.conf`` plus the JVM extras that ``make jars`` resolved from
   ``conf/jars/pom.xml`` (spark-avro, Delta Lake, hadoop-aws). Missing extras are announced,
   not fatal: each feature that needs one says so when it is used.
+
+A publish connection's settings that must be decided before the session starts (a Hive
+connection's metastore and warehouse) are turned into session settings here as well:
+:func:`local_hive_settings`, :func:`submitted_hive_conf`.
 """
 
 from __future__ import annotations
@@ -16,13 +20,17 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from pyspark import SparkConf
 from pyspark.sql import SparkSession
+
+if TYPE_CHECKING:
+    from spark_jobs.spec.connections import HiveConnection
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +58,12 @@ CODEGEN_DEFAULTS: dict[str, str] = {
 #: Only a JVM's launch can set it: local sessions and the cluster templates under conf/ do.
 JIT_JAVA_OPTIONS = "-XX:-DontCompileHugeMethods"
 
+#: JVM option for expressions nested hundreds deep (recipes that tools generate): Spark converts,
+#: analyses and evaluates an expression recursively, and the JVM's default 1 MiB thread stack
+#: overflows near 300 levels; 16 MiB (address space, committed only as used) holds the 1000
+#: levels a recipe may nest (parser.MAX_DEPTH). Local sessions and the cluster templates set it.
+STACK_JAVA_OPTIONS = "-Xss16m"
+
 DELTA_CONF: dict[str, str] = {
     "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
     "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
@@ -60,6 +74,16 @@ JVM_EXTRA_CLASSES: dict[str, str] = {
     "spark-avro": "org.apache.spark.sql.avro.AvroFileFormat",
     "delta-spark": "io.delta.tables.DeltaTable",
     "hadoop-aws": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+}
+
+#: The jars of each JVM extra, by file name prefix (as ``make jars`` resolves conf/jars/pom.xml).
+#: Why: a local session loads only the extras its job uses (:func:`jars_of_extras`); every extra
+#: on every run cost seconds of each run's start (the AWS SDK bundle of hadoop-aws alone is
+#: 558 MB on the Spark 4 line), and the Delta extension is built into every session it is in.
+JVM_EXTRA_JARS: dict[str, tuple[str, ...]] = {
+    "spark-avro": ("spark-avro_",),
+    "delta-spark": ("delta-spark_", "delta-storage-"),
+    "hadoop-aws": ("hadoop-aws-", "bundle-", "aws-java-sdk-bundle-", "wildfly-openssl-"),
 }
 
 
@@ -96,6 +120,42 @@ def find_jvm_extras() -> list[str]:
                 continue
             return jars
     return []
+
+
+def extra_of_jar(jar: str) -> str | None:
+    """The JVM extra a jar belongs to (:data:`JVM_EXTRA_JARS`), or None for a jar of no extra."""
+    name = Path(jar).name
+    for extra, prefixes in JVM_EXTRA_JARS.items():
+        if name.startswith(prefixes):
+            return extra
+    return None
+
+
+def jars_of_extras(jars: Sequence[str], extras: Collection[str]) -> list[str]:
+    """The jars of the named extras among ``jars``; a jar of no known extra is always kept (a
+    classpath file of one's own may add jars the product knows nothing about)."""
+    return [j for j in jars if extra_of_jar(j) is None or extra_of_jar(j) in extras]
+
+
+def is_local_master(master: str) -> bool:
+    """Local mode: the tasks run in the driver's JVM (``local``, ``local[4]``, ``local[*, 2]``)."""
+    return master == "local" or master.startswith("local[")
+
+
+def jar_conf(jars: Sequence[str], master: str, driver_class_path: str | None) -> dict[str, str]:
+    """How a session gets its jars.
+
+    In local mode the jars go on the driver's class path, which the tasks share: ``spark.jars``
+    would also copy every jar into the executor's work directory when the first task starts
+    (measured: seconds of every run, for the 558 MB AWS SDK bundle). Any other master ships them
+    to its executors with ``spark.jars``.
+    """
+    if not jars:
+        return {}
+    if is_local_master(master):
+        entries = [driver_class_path] if driver_class_path else []
+        return {"spark.driver.extraClassPath": os.pathsep.join([*entries, *jars])}
+    return {"spark.jars": ",".join(jars)}
 
 
 def log4j_config() -> Path | None:
@@ -213,11 +273,14 @@ class LocalSessionSettings:
     warehouse_dir: Path | None = None
     extra_conf: Mapping[str, str] = field(default_factory=dict)
     jars: list[str] | None = None  # None: find_jvm_extras()
+    #: the JVM extras to load, each with why (``{"delta-spark": "output 0 is delta"}``); None:
+    #: every extra found (tests, publish, the demo). A job's run passes what it uses.
+    extras: Mapping[str, str] | None = None
 
 
 def local_session_conf(settings: LocalSessionSettings) -> dict[str, str]:
     """The complete Spark configuration for a local session, as a plain dict (testable)."""
-    java_options = f"-Dderby.stream.error.file=/dev/null {JIT_JAVA_OPTIONS}"
+    java_options = f"-Dderby.stream.error.file=/dev/null {JIT_JAVA_OPTIONS} {STACK_JAVA_OPTIONS}"
     log4j = log4j_config()
     if log4j is not None:
         java_options += f" -Dlog4j.configurationFile={log4j.as_uri()}"
@@ -226,7 +289,7 @@ def local_session_conf(settings: LocalSessionSettings) -> dict[str, str]:
         "spark.sql.shuffle.partitions": "8",
         "spark.driver.extraJavaOptions": java_options,
         # executors of a standalone master (local mode runs in the driver's JVM)
-        "spark.executor.extraJavaOptions": JIT_JAVA_OPTIONS,
+        "spark.executor.extraJavaOptions": f"{JIT_JAVA_OPTIONS} {STACK_JAVA_OPTIONS}",
         **CODEGEN_DEFAULTS,
     }
     conf_file = settings.conf_file
@@ -238,21 +301,26 @@ def local_session_conf(settings: LocalSessionSettings) -> dict[str, str]:
     if settings.master:
         conf["spark.master"] = settings.master
     jars = find_jvm_extras() if settings.jars is None else settings.jars
-    if jars:
-        conf["spark.jars"] = ",".join(jars)
-        if any("delta-spark" in Path(j).name for j in jars):
-            conf.update(DELTA_CONF)
+    if settings.extras is not None:
+        jars = jars_of_extras(jars, settings.extras)
+    conf.update(jar_conf(jars, conf["spark.master"], conf.get("spark.driver.extraClassPath")))
+    if any(extra_of_jar(j) == "delta-spark" for j in jars):
+        conf.update(DELTA_CONF)
     if settings.hive:
         conf["spark.sql.catalogImplementation"] = "hive"
         if settings.metastore_dir is not None:
-            url = f"jdbc:derby:;databaseName={settings.metastore_dir / 'metastore_db'};create=true"
-            conf["spark.hadoop.javax.jdo.option.ConnectionURL"] = url
+            conf["spark.hadoop.javax.jdo.option.ConnectionURL"] = _derby_url(settings.metastore_dir)
         if settings.warehouse_dir is not None:
             conf["spark.sql.warehouse.dir"] = str(settings.warehouse_dir)
     conf.update(s3a_settings_from_env())
     conf.update(PRODUCT_RUNTIME_CONF)
     conf.update(settings.extra_conf)
     return conf
+
+
+def _derby_url(metastore_dir: Path) -> str:
+    """The JDBC URL of an embedded Derby metastore in ``metastore_dir``."""
+    return f"jdbc:derby:;databaseName={metastore_dir / 'metastore_db'};create=true"
 
 
 def build_local_session(settings: LocalSessionSettings) -> SparkSession:
@@ -266,7 +334,7 @@ def build_local_session(settings: LocalSessionSettings) -> SparkSession:
         builder = builder.enableHiveSupport()
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
-    announce_jvm_extras(spark)
+    announce_jvm_extras(spark, settings.extras)
     return spark
 
 
@@ -300,6 +368,52 @@ def get_submitted_session(
     return spark
 
 
+# --- the session a publish connection needs -----------------------------------------------------
+
+
+def local_hive_settings(
+    settings: LocalSessionSettings, connection: HiveConnection
+) -> LocalSessionSettings:
+    """A local session's settings for a Hive connection (Hive support on, its metastore).
+
+    With no metastoreUri the metastore is embedded: in the connection's metastoreDir, else in
+    ``settings.metastore_dir`` (the CLI's default, ``<job store>/hive``).
+    """
+    extra = dict(settings.extra_conf)
+    metastore_dir = settings.metastore_dir
+    warehouse_dir = settings.warehouse_dir
+    if connection.metastoreUri:
+        extra["spark.hadoop.hive.metastore.uris"] = connection.metastoreUri
+        metastore_dir = None
+        warehouse_dir = None
+    elif connection.metastoreDir:
+        metastore_dir = Path(connection.metastoreDir).absolute()
+        warehouse_dir = metastore_dir / "warehouse"
+    if connection.warehouseDir:
+        extra["spark.sql.warehouse.dir"] = connection.warehouseDir
+        warehouse_dir = None
+    return replace(
+        settings,
+        hive=True,
+        metastore_dir=metastore_dir,
+        warehouse_dir=warehouse_dir,
+        extra_conf=extra,
+    )
+
+
+def submitted_hive_conf(connection: HiveConnection) -> dict[str, str]:
+    """What a spark-submit session takes from a Hive connection (else the cluster's own Hive)."""
+    conf = {}
+    if connection.metastoreUri:
+        conf["spark.hadoop.hive.metastore.uris"] = connection.metastoreUri
+    elif connection.metastoreDir:
+        url = _derby_url(Path(connection.metastoreDir).absolute())
+        conf["spark.hadoop.javax.jdo.option.ConnectionURL"] = url
+    if connection.warehouseDir:
+        conf["spark.sql.warehouse.dir"] = connection.warehouseDir
+    return conf
+
+
 def has_jvm_class(spark: SparkSession, class_name: str) -> bool:
     """Whether a class can be loaded by Spark's driver (the test for an optional jar)."""
     jvm = spark.sparkContext._jvm
@@ -321,10 +435,22 @@ def jvm_extras_available(spark: SparkSession) -> dict[str, bool]:
     return dict(cache)
 
 
-def announce_jvm_extras(spark: SparkSession) -> None:
-    """Log once which optional JVM extras are present and what falls back when one is not."""
+def announce_jvm_extras(spark: SparkSession, chosen: Mapping[str, str] | None = None) -> None:
+    """Log once which optional JVM extras are present and what falls back when one is not.
+
+    ``chosen``: the extras a job asked for, with why (a local run loads only those); the line
+    then says which were loaded and which were left out.
+    """
     extras = jvm_extras_available(spark)
-    missing = [name for name, ok in extras.items() if not ok]
+    if chosen is not None:
+        loaded = [f"{name} ({why})" for name, why in chosen.items() if extras.get(name)]
+        left_out = [name for name in JVM_EXTRA_CLASSES if name not in chosen]
+        log.info(
+            "JVM extras loaded for this job: %s; left out (not used by the job): %s",
+            ", ".join(loaded) or "none",
+            ", ".join(left_out) or "none",
+        )
+    missing = [name for name, ok in extras.items() if not ok and (chosen is None or name in chosen)]
     if missing:
         log.info(
             "JVM extras not on the classpath: %s (run `make jars`; avro output falls back to "

@@ -1,7 +1,9 @@
-"""The session factory's code generation settings reach the JVM (see docs/cluster.md)."""
+"""The session factory: code generation settings reach the JVM (see docs/cluster.md), and a
+job's session gets the jars of the JVM extras it uses, the right way for its master."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pyspark import SparkConf
@@ -9,9 +11,13 @@ from pyspark.sql import SparkSession
 
 from spark_jobs.session import (
     CODEGEN_DEFAULTS,
+    DELTA_CONF,
     JIT_JAVA_OPTIONS,
+    STACK_JAVA_OPTIONS,
     LocalSessionSettings,
     codegen_defaults_for,
+    extra_of_jar,
+    is_local_master,
     local_session_conf,
     read_properties,
 )
@@ -22,8 +28,9 @@ REPO = Path(__file__).resolve().parent.parent
 def test_local_sessions_compile_huge_generated_methods() -> None:
     conf = local_session_conf(LocalSessionSettings(jars=[]))
     assert conf["spark.sql.codegen.hugeMethodLimit"] == "8000"
-    assert JIT_JAVA_OPTIONS in conf["spark.driver.extraJavaOptions"].split()
-    assert JIT_JAVA_OPTIONS in conf["spark.executor.extraJavaOptions"].split()
+    for key in ("spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions"):
+        assert JIT_JAVA_OPTIONS in conf[key].split()
+        assert STACK_JAVA_OPTIONS in conf[key].split()
 
 
 def test_a_conf_file_or_caller_can_override_the_codegen_defaults(tmp_path: Path) -> None:
@@ -39,6 +46,7 @@ def test_the_standalone_template_carries_the_codegen_settings() -> None:
         assert props[key] == value
     for key in ("spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions"):
         assert JIT_JAVA_OPTIONS in props[key].split()
+        assert STACK_JAVA_OPTIONS in props[key].split()
 
 
 def test_the_running_jvm_has_the_settings(spark: SparkSession) -> None:
@@ -49,6 +57,7 @@ def test_the_running_jvm_has_the_settings(spark: SparkSession) -> None:
         jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
     )
     assert JIT_JAVA_OPTIONS in arguments
+    assert STACK_JAVA_OPTIONS in arguments
 
 
 def test_a_submitted_job_keeps_the_clusters_own_codegen_choice(spark: SparkSession) -> None:
@@ -56,3 +65,79 @@ def test_a_submitted_job_keeps_the_clusters_own_codegen_choice(spark: SparkSessi
     assert codegen_defaults_for(unset) == {"spark.sql.codegen.hugeMethodLimit": "8000"}
     chosen = SparkConf(loadDefaults=False).set("spark.sql.codegen.hugeMethodLimit", "65535")
     assert codegen_defaults_for(chosen) == {}
+
+
+JARS_40 = [
+    "/m2/org/apache/spark/spark-avro_2.13/4.0.1/spark-avro_2.13-4.0.1.jar",
+    "/m2/io/delta/delta-spark_2.13/4.0.1/delta-spark_2.13-4.0.1.jar",
+    "/m2/io/delta/delta-storage/4.0.1/delta-storage-4.0.1.jar",
+    "/m2/org/apache/hadoop/hadoop-aws/3.4.1/hadoop-aws-3.4.1.jar",
+    "/m2/software/amazon/awssdk/bundle/2.24.6/bundle-2.24.6.jar",
+    "/m2/org/wildfly/openssl/wildfly-openssl/1.1.3.Final/wildfly-openssl-1.1.3.Final.jar",
+    "/elsewhere/my-udfs-1.0.jar",
+]
+
+
+def test_every_jar_of_both_spark_lines_belongs_to_its_extra() -> None:
+    assert [extra_of_jar(j) for j in JARS_40] == [
+        "spark-avro",
+        "delta-spark",
+        "delta-spark",
+        "hadoop-aws",
+        "hadoop-aws",
+        "hadoop-aws",
+        None,
+    ]
+    assert extra_of_jar("/m2/aws-java-sdk-bundle-1.12.262.jar") == "hadoop-aws"  # the 3.5 line
+
+
+def test_a_job_session_loads_only_the_jars_of_its_extras_and_unknown_ones() -> None:
+    settings = LocalSessionSettings(jars=JARS_40, extras={"spark-avro": "output 0 is avro"})
+    conf = local_session_conf(settings)
+    assert conf["spark.driver.extraClassPath"].split(os.pathsep) == [
+        JARS_40[0],
+        "/elsewhere/my-udfs-1.0.jar",
+    ]
+    assert "spark.jars" not in conf
+    assert not set(DELTA_CONF) & set(conf)
+
+
+def test_delta_extension_and_catalog_only_with_the_delta_extra() -> None:
+    with_delta = local_session_conf(
+        LocalSessionSettings(jars=JARS_40, extras={"delta-spark": "output 1 is delta"})
+    )
+    assert {k: with_delta[k] for k in DELTA_CONF} == DELTA_CONF
+    assert with_delta["spark.driver.extraClassPath"].split(os.pathsep) == [
+        *JARS_40[1:3],
+        JARS_40[6],
+    ]
+    none = local_session_conf(LocalSessionSettings(jars=JARS_40[:6], extras={}))
+    assert "spark.driver.extraClassPath" not in none and "spark.jars" not in none
+    assert not set(DELTA_CONF) & set(none)
+    # no selection (tests, publish, the demo): every extra, as before
+    every = local_session_conf(LocalSessionSettings(jars=JARS_40))
+    assert every["spark.driver.extraClassPath"].split(os.pathsep) == JARS_40
+    assert {k: every[k] for k in DELTA_CONF} == DELTA_CONF
+
+
+def test_local_mode_puts_jars_on_the_driver_class_path_a_cluster_ships_them(
+    tmp_path: Path,
+) -> None:
+    conf_file = tmp_path / "spark-defaults.conf"
+    conf_file.write_text("spark.driver.extraClassPath  /opt/site.jar\n")
+    local = local_session_conf(
+        LocalSessionSettings(jars=JARS_40[:1], conf_file=conf_file, master="local[2]")
+    )
+    assert local["spark.driver.extraClassPath"] == os.pathsep.join(["/opt/site.jar", JARS_40[0]])
+    assert "spark.jars" not in local
+    cluster = local_session_conf(
+        LocalSessionSettings(jars=JARS_40[:1], master="spark://127.0.0.1:7077")
+    )
+    assert cluster["spark.jars"] == JARS_40[0]
+    assert "spark.driver.extraClassPath" not in cluster
+    assert [is_local_master(m) for m in ("local", "local[*]", "local[2, 3]", "yarn")] == [
+        True,
+        True,
+        True,
+        False,
+    ]

@@ -22,8 +22,7 @@ if TYPE_CHECKING:
 
 
 def submitted_session(connection: ConnectionBase) -> SparkSession:
-    from spark_jobs.publish.hive import submitted_hive_conf
-    from spark_jobs.session import get_submitted_session
+    from spark_jobs.session import get_submitted_session, submitted_hive_conf
     from spark_jobs.spec.connections import HiveConnection
 
     if isinstance(connection, HiveConnection):

@@ -31,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging()
     return run_command(
         args.spec,
-        session=lambda: get_submitted_session("spark-jobs run"),
+        session=lambda extras: get_submitted_session("spark-jobs run"),
         job_store=args.job_store,
         result_file=args.result,
     )

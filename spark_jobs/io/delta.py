@@ -9,7 +9,7 @@ file outputs are moved into place, so a Delta output is only ever written when e
 the job group could be staged.
 
 * ``create``     a new table at the path, or at ``<path>_<jobGroupId>`` when the path is taken
-                 (the naming rule of every output, :func:`spark_jobs.io.outputs.parallel_path`)
+                 (the naming rule of every output, :func:`spark_jobs.io.commit.parallel_path`)
 * ``append``     a new version of the table adding the rows (the table is created if missing)
 * ``overwrite``  a new version replacing every row (and the schema); the old rows stay
                  readable with ``versionAsOf``

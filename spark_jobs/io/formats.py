@@ -1,12 +1,15 @@
 """How each output format is written by Spark: writer options and the column shapes it can hold.
 
 Writers do not transform data; the only changes here are the ones a format forces (CSV cannot hold
-arrays, Avro names cannot hold spaces), and they are reported back so the result can say so.
+arrays, Avro names cannot hold spaces, JSON values given as JSON text), and they are reported back
+so the result can say so.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pyspark.sql import Column, DataFrame
@@ -22,6 +25,13 @@ PART_EXTENSION = {"csv": ".csv", "json": ".json", "avro": ".avro", "pqt": ".parq
 
 TIMESTAMP_FORMAT = "yyyy-MM-dd HH:mm:ss"
 DATE_FORMAT = "yyyy-MM-dd"
+#: how a JSON output writes values (Spark's JSON writer, and ``to_json`` for :func:`json_lines`)
+JSON_VALUE_OPTIONS = {
+    "ignoreNullFields": "false",
+    "timestampFormat": TIMESTAMP_FORMAT,
+    "timestampNTZFormat": TIMESTAMP_FORMAT,
+    "dateFormat": DATE_FORMAT,
+}
 
 _AVRO_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -33,6 +43,8 @@ class PreparedFrame:
     df: DataFrame
     renamed_columns: dict[str, str] = field(default_factory=dict)
     json_encoded_columns: list[str] = field(default_factory=list)
+    #: ``df`` is one text column of whole JSON lines (see :func:`json_lines`)
+    json_lines: bool = False
 
 
 def writer_options(setting: WriteSetting, *, header: bool | None = None) -> dict[str, str]:
@@ -59,15 +71,7 @@ def writer_options(setting: WriteSetting, *, header: bool | None = None) -> dict
             }
         )
     elif fmt == "json":
-        options.update(
-            {
-                "ignoreNullFields": "false",
-                "timestampFormat": TIMESTAMP_FORMAT,
-                "timestampNTZFormat": TIMESTAMP_FORMAT,
-                "dateFormat": DATE_FORMAT,
-                "lineSep": "\n",
-            }
-        )
+        options.update({**JSON_VALUE_OPTIONS, "lineSep": "\n"})
     if fmt in ("csv", "json"):
         options["compression"] = setting.compression
     elif fmt == "avro":
@@ -80,8 +84,14 @@ def _is_complex(dtype: object) -> bool:
     return isinstance(dtype, ArrayType | MapType | StructType)
 
 
-def prepare_for_format(df: DataFrame, fmt: str) -> PreparedFrame:
-    """Shape ``df`` so that ``fmt`` can hold every column without losing values."""
+def prepare_for_format(df: DataFrame, fmt: str, json_values: Sequence[str] = ()) -> PreparedFrame:
+    """Shape ``df`` so that ``fmt`` can hold every column without losing values.
+
+    ``json_values``: text columns holding JSON (arrays, objects) that a JSON output writes as
+    the JSON value itself rather than as a string.
+    """
+    if fmt == "json" and json_values:
+        return PreparedFrame(json_lines(df, json_values), json_lines=True)
     if fmt == "csv":
         columns: list[Column] = []
         encoded = []
@@ -101,6 +111,40 @@ def prepare_for_format(df: DataFrame, fmt: str) -> PreparedFrame:
             df = df.select(*[F.col(f"`{n}`").alias(renamed.get(n, n)) for n in df.columns])
         return PreparedFrame(df, renamed_columns=renamed)
     return PreparedFrame(df)
+
+
+def json_lines(df: DataFrame, json_values: Sequence[str]) -> DataFrame:
+    """Each row as its JSON Lines text (one column ``value``), columns in their order.
+
+    Spark's JSON writer can only write text as a JSON string, so a row whose columns hold JSON
+    values is put together here: each run of ordinary columns is ``to_json`` of their struct
+    (written exactly as the JSON writer writes them: same options), and each column of
+    ``json_values`` (valid JSON text or null, which the caller guarantees) goes in as it is.
+    """
+    embedded = set(json_values)
+    pieces: list[Column] = []
+    plain: list[str] = []
+
+    def flush() -> None:
+        if plain:
+            members = F.to_json(F.struct(*[_column(n) for n in plain]), JSON_VALUE_OPTIONS)
+            pieces.append(members.substr(F.lit(2), F.length(members) - 2))
+            plain.clear()
+
+    for name in df.columns:
+        if name in embedded:
+            flush()
+            key = json.dumps(name, ensure_ascii=False) + ":"
+            pieces.append(F.concat(F.lit(key), F.coalesce(_column(name), F.lit("null"))))
+        else:
+            plain.append(name)
+    flush()
+    line = F.concat(F.lit("{"), F.concat_ws(",", *pieces), F.lit("}"))
+    return df.select(line.alias("value"))
+
+
+def _column(name: str) -> Column:
+    return F.col("`" + name.replace("`", "``") + "`")
 
 
 def avro_safe_names(names: list[str]) -> dict[str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlparse
@@ -332,7 +332,3 @@ def filesystem_for(uri: str, spark: SparkSession | None = None) -> FileSystem:
     if spark is None:
         raise ValueError(f"a Spark session is needed to reach {uri}")
     return HadoopFileSystem(spark)
-
-
-def total_size(files: Iterable[FileInfo]) -> int:
-    return sum(f.size for f in files)

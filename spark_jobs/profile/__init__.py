@@ -9,14 +9,15 @@ profile = profile_dataframe(df)          # JSON-ready dict, schema in docs/profi
 page = render_html(profile, title="...")  # self-contained HTML (inline CSS, SVG, JS)
 job = ProfileJob()                        # the runner's profile job (a ProfileRunner):
 df = job.attach(df, columns)              #   pass 1 observed while df is written
-job(spark, df, result, store)             #   pass 2, profile.json and profile.html
+report = job(spark, df, title="...")      #   pass 2: a ProfileReport (document, html), which
+                                          #   the runner stores (JobStore.save_profile)
 ```
 """
 
 from __future__ import annotations
 
 from spark_jobs.profile.html import render_html
-from spark_jobs.profile.runner import ProfileJob, run_profile
+from spark_jobs.profile.runner import ProfileJob, ProfileReport, run_profile
 from spark_jobs.profile.stats import (
     PROFILE_VERSION,
     FirstPass,
@@ -29,6 +30,7 @@ __all__ = [
     "PROFILE_VERSION",
     "FirstPass",
     "ProfileJob",
+    "ProfileReport",
     "ProfileSettings",
     "first_pass",
     "profile_dataframe",

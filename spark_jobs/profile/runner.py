@@ -1,20 +1,20 @@
-"""The profile job of a job group: profile the target's output, keep JSON and HTML in the store.
+"""The profile job of a job group: profile the target's output as JSON and HTML.
 
-``<job store>/jobGroups/<id>/profile/profile.json`` and ``profile.html``; the job's ``details``
-in the result name both and carry the headline numbers.
+The profile describes a DataFrame and knows no job store: :class:`ProfileJob` returns a
+:class:`ProfileReport` (the JSON document and the HTML page) and the runner stores both next to
+the job group's result.
 """
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pyspark.sql import Observation
 
-from spark_jobs.io.fs import join
 from spark_jobs.profile.html import render_html
 from spark_jobs.profile.stats import FirstPass, ProfileSettings, first_pass, profile_dataframe
 from spark_jobs.recipe.context import quoted
@@ -22,12 +22,16 @@ from spark_jobs.recipe.context import quoted
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-    from spark_jobs.runner.result import JobGroupResult
-    from spark_jobs.runner.store import JobStore
-
-PROFILE_DIR = "profile"
 #: how long the profile waits for pass 1's observed values after the writes
 OBSERVATION_WAIT_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class ProfileReport:
+    """A profile: the JSON document (schema in docs/profile.md) and its HTML page."""
+
+    document: dict[str, Any]
+    html: str
 
 
 class ProfileJob:
@@ -35,8 +39,7 @@ class ProfileJob:
 
     :meth:`attach` wraps the target's frame before anything is written, so the counts and
     moments are observed while the outputs are written (no extra read of the data); calling
-    the object afterwards runs the sampled pass 2 and writes ``profile.json`` and
-    ``profile.html``. Without :meth:`attach` (or when its observation did not complete) pass 1
+    the object afterwards runs the sampled pass 2 and returns the report. Without :meth:`attach` (or when its observation did not complete) pass 1
     runs as its own aggregation.
     """
 
@@ -71,11 +74,11 @@ class ProfileJob:
         self,
         spark: SparkSession,
         df: DataFrame,
-        result: JobGroupResult,
-        store: JobStore,
         *,
+        title: str,
+        description: str = "profile",
         cached: bool = False,
-    ) -> dict[str, Any]:
+    ) -> ProfileReport:
         observed = self.observed()
         if self._plain is not None and not cached:
             # pass 2 recomputes the target for its sample: without the observed pass 1 in its
@@ -85,9 +88,9 @@ class ProfileJob:
         return run_profile(
             spark,
             df,
-            result,
-            store,
             self.settings,
+            title=title,
+            description=description,
             first=self._first if observed is not None else None,
             observed=observed,
         )
@@ -96,34 +99,16 @@ class ProfileJob:
 def run_profile(
     spark: SparkSession,
     df: DataFrame,
-    result: JobGroupResult,
-    store: JobStore,
     settings: ProfileSettings | None = None,
     *,
+    title: str = "Profile",
+    description: str = "profile",
     first: FirstPass | None = None,
     observed: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Profile ``df`` (the job group's target) and write the profile next to the result."""
+) -> ProfileReport:
+    """Profile ``df``: its JSON document and the HTML page titled ``title`` (``description``
+    names the profile's Spark jobs in the UI)."""
     profile = profile_dataframe(
-        df,
-        settings,
-        description=f"job group {result.id} profile",
-        first=first,
-        observed=observed,
+        df, settings, description=description, first=first, observed=observed
     )
-    profile["jobGroup"] = {"id": result.id, "wrangledDataset": result.wrangledDataset.model_dump()}
-    folder = join(store.group_dir(result.id), PROFILE_DIR)
-    store.fs.mkdirs(folder)
-    json_path = join(folder, "profile.json")
-    html_path = join(folder, "profile.html")
-    title = f"Profile of {result.wrangledDataset.name} (job group {result.id})"
-    store.fs.write_bytes(json_path, json.dumps(profile, indent=2).encode(), overwrite=True)
-    store.fs.write_bytes(html_path, render_html(profile, title=title).encode(), overwrite=True)
-    return {
-        "profileJson": json_path,
-        "profileHtml": html_path,
-        "rowCount": profile["rowCount"],
-        "columnCount": profile["columnCount"],
-        "sparkJobs": profile["sparkJobs"],
-        "passes": profile["passes"],
-    }
+    return ProfileReport(profile, render_html(profile, title=title))

@@ -1,8 +1,10 @@
 """publish stage (see docs/architecture.md and docs/publish.md).
 
 Public surface: :func:`publish_command` (what the entrypoints call), :func:`load_publish_request`,
-:class:`PublishHooks`, :func:`publisher_for`, the Hive publisher in :mod:`spark_jobs.publish.hive`,
-and the pieces every target shares: :mod:`~spark_jobs.publish.actions`,
+:class:`PublishHooks`, :func:`publisher_for` (the table of targets in
+:mod:`~spark_jobs.publish.targets`), one package per target (:mod:`spark_jobs.publish.hive`,
+:mod:`spark_jobs.publish.redshift`), and the pieces every target shares:
+:mod:`~spark_jobs.publish.base` (:class:`BasePublisher`), :mod:`~spark_jobs.publish.actions`,
 :mod:`~spark_jobs.publish.identifiers`, :mod:`~spark_jobs.publish.schema`,
 :mod:`~spark_jobs.publish.source`.
 """
@@ -10,7 +12,7 @@ and the pieces every target shares: :mod:`~spark_jobs.publish.actions`,
 from __future__ import annotations
 
 from spark_jobs.publish.actions import PublishOutcome
-from spark_jobs.publish.base import PublishHooks, publisher_for
+from spark_jobs.publish.base import PublishHooks
 from spark_jobs.publish.command import (
     DEFAULT_CONNECTIONS,
     PublishRequest,
@@ -18,6 +20,7 @@ from spark_jobs.publish.command import (
     publish_command,
 )
 from spark_jobs.publish.source import PublishSource
+from spark_jobs.publish.targets import publisher_for
 
 __all__ = [
     "DEFAULT_CONNECTIONS",

@@ -31,16 +31,15 @@ from spark_jobs.errors import (
     first_line,
 )
 from spark_jobs.io.fs import filesystem_for, is_local
+from spark_jobs.jobstore import DEFAULT_ROOT, ErrorRecord, JobRecord, JobStore
 from spark_jobs.publish.actions import PublishOutcome
 from spark_jobs.publish.base import (
     Publisher,
     PublisherType,
     PublishHooks,
-    publisher_for,
 )
 from spark_jobs.publish.source import PublishSource, check_source_files, find_source
-from spark_jobs.runner.result import ErrorRecord, JobGroupResult, JobRecord
-from spark_jobs.runner.store import DEFAULT_ROOT, JobStore
+from spark_jobs.publish.targets import publisher_for
 from spark_jobs.spec.connections import ConnectionBase, Connections, load_connections
 from spark_jobs.spec.publish import DOCUMENT, PublishBody, load_publish_body, read_publish_document
 
@@ -115,25 +114,23 @@ def publish_command(
     out = out or sys.stdout
     err = err or sys.stderr
     hooks = hooks or PublishHooks()
-    result: JobGroupResult | None = None
     store: JobStore | None = None
+    source: PublishSource | None = None
     try:
         if job_group_id < 1:
             raise PublishError(f"a job group id is a positive number, not {job_group_id}")
         request = load_publish_request(job_group_id, body, connections)
-        if is_local(job_store):
+        if is_local(job_store):  # read before Spark starts: bad input costs no JVM
             store = JobStore(job_store)
-            result = store.load(job_group_id)
-            find_source(result, request.body, target=request.publisher.target)
+            source = _find_source(store, request)
     except UserError as exc:
         return _invalid(exc, err)
 
     spark = session(request.connection)
     try:
-        if store is None or result is None:
+        if store is None or source is None:  # a store on a Hadoop file system needs Spark
             store = JobStore(job_store, spark)
-            result = store.load(job_group_id)
-        source = find_source(result, request.body, target=request.publisher.target)
+            source = _find_source(store, request)
         check_source_files(source, filesystem_for(source.path, spark))
         publisher = request.publisher(spark, request.connection, request.body, source, hooks)
         publisher.prepare()
@@ -152,6 +149,12 @@ def publish_command(
     out.write(json.dumps(response, indent=2) + "\n")
     out.flush()
     return _run(publisher, store, request, job, err)
+
+
+def _find_source(store: JobStore, request: PublishRequest) -> PublishSource:
+    """The job group's output to publish: the one read of the job group's result."""
+    result = store.load(request.job_group_id)
+    return find_source(result, request.body, target=request.publisher.target)
 
 
 def _invalid(exc: UserError, err: IO[str]) -> int:
@@ -217,12 +220,7 @@ def start_publish_job(
         },
     )
     job.start()
-
-    def add(result: JobGroupResult) -> None:
-        result.add_job(job, after=[source.writer_job_id])
-        result.refresh_status()
-
-    store.update(request.job_group_id, add)
+    store.add_job(request.job_group_id, job, after=[source.writer_job_id])
     return job
 
 
@@ -244,11 +242,4 @@ def finish_publish_job(
         assert error is not None
         status = "Canceled" if isinstance(error, JobCanceledError) else "Failed"
         job.finish(status, ErrorRecord.of(error))  # type: ignore[arg-type]
-
-    def replace(result: JobGroupResult) -> None:
-        result.replace_job(job)
-        if job.error is not None:
-            result.errors.append(job.error)
-        result.refresh_status()
-
-    store.update(job_group_id, replace)
+    store.finish_job(job_group_id, job)

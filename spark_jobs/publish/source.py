@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from spark_jobs.errors import PublishError
 from spark_jobs.io.fs import FileSystem
-from spark_jobs.runner.result import JobGroupResult, JobRecord
+from spark_jobs.jobstore import JobGroupResult, JobRecord
 from spark_jobs.session import jvm_extras_available
 from spark_jobs.spec.publish import PublishBody
 

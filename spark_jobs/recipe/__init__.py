@@ -8,9 +8,11 @@ there) and returns the transformed DataFrame, without running a Spark job.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
+from py4j.protocol import Py4JJavaError
 from pyspark.errors import PySparkException
 from pyspark.sql import DataFrame
 
@@ -60,6 +62,8 @@ class Recipe:
                     out.add(_METADATA_FUNCTIONS[node.name.upper()])
             if step.transform.lower() == "header" and step.param("sourcerownumber"):
                 out.add("$sourcerownumber")
+            if step.transform.lower() == "rename" and _is_header_rename(step):
+                out.add("$sourcerownumber")
         return out
 
 
@@ -98,9 +102,27 @@ def with_parameters(recipe: Recipe, values: Mapping[str, str]) -> Recipe:
 _NUMBER = re.compile(r"-?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?")
 
 
-def parse_recipe(steps: Sequence[str]) -> Recipe:
-    """Parse every step; the first error raises (naming its step, line and column)."""
-    return Recipe(tuple(parse_step(text, number) for number, text in enumerate(steps, start=1)))
+def _is_header_rename(step: ast.Step) -> bool:
+    """``rename type: header ...``: names read from source rows (by ``$sourcerownumber``)."""
+    kind = step.param("type")
+    if kind is None or len(kind.values) != 1:
+        return False
+    value = kind.values[0]
+    text = value.name if isinstance(value, ast.ColumnRef) else getattr(value, "value", None)
+    return isinstance(text, str) and text.lower() == "header"
+
+
+def parse_recipe(steps: Sequence[str], *, datasets: Collection[str] = ()) -> Recipe:
+    """Parse every step; the first error raises (naming its step, line and column).
+
+    ``datasets``: the names of the flow's datasets, which join / lookup / union steps may name
+    (the longest name that fits wins, so names may hold spaces, dots and commas)."""
+    return Recipe(
+        tuple(
+            parse_step(text, number, datasets=datasets)
+            for number, text in enumerate(steps, start=1)
+        )
+    )
 
 
 def apply_recipe(
@@ -113,6 +135,7 @@ def apply_recipe(
     """``df`` transformed by every step of ``recipe`` (lazily: no Spark job runs here)."""
     from spark_jobs.recipe.compiler import compile_expression
     from spark_jobs.recipe.context import StepContext
+    from spark_jobs.recipe.deep import JVM_STACK_OPTION, run_deep, step_depth
     from spark_jobs.recipe.registry import TRANSFORMS, load_families
 
     load_families()
@@ -122,9 +145,19 @@ def apply_recipe(
             ctx = StepContext(
                 df=df, step=step, resolve=resolve, dataset=dataset, compiler=compile_expression
             )
-            df = spec.fn(ctx)
+            df = run_deep(partial(spec.fn, ctx), step_depth(step))
         except RecipeError as exc:
             raise exc.with_dataset(dataset) from None
+        except Py4JJavaError as exc:
+            if not _stack_overflow(exc):
+                raise
+            raise RecipeError(
+                "the step nests an expression too deeply for the driver JVM's thread stack: "
+                f"start the driver with {JVM_STACK_OPTION} (docs/cluster.md, 'Deeply nested "
+                "expressions'), or split the expression over several steps",
+                SourceLocation(step.number, 1, 1, step.text),
+                dataset=dataset,
+            ) from None
         except PySparkException as exc:
             reason = first_line(exc)
             raise RecipeError(
@@ -133,3 +166,10 @@ def apply_recipe(
                 dataset=dataset,
             ) from None
     return df
+
+
+def _stack_overflow(exc: Py4JJavaError) -> bool:
+    try:
+        return bool(exc.java_exception.getClass().getName() == "java.lang.StackOverflowError")
+    except Exception:  # the JVM cannot say: not ours to explain
+        return False

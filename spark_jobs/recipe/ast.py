@@ -6,6 +6,7 @@ messages; positions take no part in equality, so ``parse(print(step)) == step``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Union
@@ -52,10 +53,13 @@ class NullLit:
 
 @dataclass(frozen=True)
 class ColumnRef:
-    """A column: a bare name, a backtick-quoted name, ``$col`` or ``$filepath`` / ``$sourcerownumber``."""
+    """A column: a bare name, ``{Column Name}`` or a backtick-quoted name (``quoted``), ``$col``
+    or ``$filepath`` / ``$sourcerownumber``. In join / lookup / union a column may be qualified
+    by the dataset it belongs to (``current_dataset.id``, ``Orders.csv.id``): ``dataset``."""
 
     name: str
     quoted: bool = False
+    dataset: str | None = None
     pos: Pos = field(default=NOWHERE, compare=False, kw_only=True)
 
     @property
@@ -113,6 +117,29 @@ class ArrayLit:
 
 
 @dataclass(frozen=True)
+class ObjectEntry:
+    """``'key': value, value ...`` inside an object literal."""
+
+    key: str
+    values: tuple[Expr, ...] = ()
+    pos: Pos = field(default=NOWHERE, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class ObjectLit:
+    """``{'as': 'Company', 'sources': a, b}``: union's ``mapping:`` entries."""
+
+    entries: tuple[ObjectEntry, ...] = ()
+    pos: Pos = field(default=NOWHERE, compare=False, kw_only=True)
+
+    def get(self, key: str) -> tuple[Expr, ...] | None:
+        for entry in self.entries:
+            if entry.key.lower() == key.lower():
+                return entry.values
+        return None
+
+
+@dataclass(frozen=True)
 class ColumnRange:
     """``first~last``: every column from ``first`` to ``last`` in the dataset's order."""
 
@@ -140,6 +167,7 @@ Expr = Union[  # noqa: UP007 - used at runtime by isinstance-free code and the p
     BinaryOp,
     UnaryOp,
     ArrayLit,
+    ObjectLit,
     ColumnRange,
     Star,
 ]
@@ -175,23 +203,41 @@ class Step:
                 yield from walk(v)
 
 
-def walk(node: Expr) -> Iterator[Expr]:
-    """``node`` and every node below it."""
-    yield node
+def children(node: Expr) -> tuple[Expr, ...]:
+    """The nodes right below ``node``, in the order they are written."""
     if isinstance(node, Call):
-        for a in node.args:
-            yield from walk(a)
-    elif isinstance(node, BinaryOp):
-        yield from walk(node.left)
-        yield from walk(node.right)
-    elif isinstance(node, UnaryOp):
-        yield from walk(node.operand)
-    elif isinstance(node, ArrayLit):
-        for i in node.items:
-            yield from walk(i)
-    elif isinstance(node, ColumnRange):
-        yield node.start
-        yield node.end
+        return node.args
+    if isinstance(node, BinaryOp):
+        return (node.left, node.right)
+    if isinstance(node, UnaryOp):
+        return (node.operand,)
+    if isinstance(node, ArrayLit):
+        return node.items
+    if isinstance(node, ObjectLit):
+        return tuple(v for e in node.entries for v in e.values)
+    if isinstance(node, ColumnRange):
+        return (node.start, node.end)
+    return ()
+
+
+def walk(node: Expr) -> Iterator[Expr]:
+    """``node`` and every node below it, in written order (iterative: any depth)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
+
+
+def depth(node: Expr) -> int:
+    """How deeply ``node`` nests (a leaf is 1)."""
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((c, level + 1) for c in children(current))
+    return deepest
 
 
 def transform(node: Expr, fn: Callable[[Expr], Expr]) -> Expr:
@@ -204,6 +250,12 @@ def transform(node: Expr, fn: Callable[[Expr], Expr]) -> Expr:
         node = UnaryOp(node.op, transform(node.operand, fn), pos=node.pos)
     elif isinstance(node, ArrayLit):
         node = ArrayLit(tuple(transform(i, fn) for i in node.items), pos=node.pos)
+    elif isinstance(node, ObjectLit):
+        entries = tuple(
+            ObjectEntry(e.key, tuple(transform(v, fn) for v in e.values), pos=e.pos)
+            for e in node.entries
+        )
+        node = ObjectLit(entries, pos=node.pos)
     return fn(node)
 
 
@@ -235,10 +287,26 @@ def _quote(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+_PATTERN_CLASS = re.compile(r"\{[A-Za-z][A-Za-z-]*\}")
+_IDENTIFIER = re.compile(r"\$?[^\W\d]\w*")
+
+
+def _quoted_name(name: str) -> str:
+    """A name the parser reads back as exactly ``name``: in backticks, or in braces when the
+    backtick form would read as a pattern (a body with a ``{class}`` token)."""
+    if _PATTERN_CLASS.search(name) and not re.search(r"[{}\n]", name):
+        return "{" + name + "}"
+    return "`" + name.replace("`", "``") + "`"
+
+
 def _name(ref: ColumnRef) -> str:
-    if ref.quoted:
-        return "`" + ref.name.replace("`", "``") + "`"
-    return ref.name
+    text = _quoted_name(ref.name) if ref.quoted else ref.name
+    if ref.dataset is None:
+        return text
+    qualifier = ref.dataset
+    if not _IDENTIFIER.fullmatch(qualifier):
+        qualifier = "`" + qualifier.replace("`", "``") + "`"
+    return f"{qualifier}.{text}"
 
 
 def print_expr(node: Expr, parent: int = 0) -> str:
@@ -260,6 +328,11 @@ def print_expr(node: Expr, parent: int = 0) -> str:
         return node.name + "(" + ", ".join(print_expr(a) for a in node.args) + ")"
     if isinstance(node, ArrayLit):
         return "[" + ", ".join(print_expr(a) for a in node.items) + "]"
+    if isinstance(node, ObjectLit):
+        entries = (
+            _quote(e.key) + ": " + ", ".join(print_expr(v) for v in e.values) for e in node.entries
+        )
+        return "{" + ", ".join(entries) + "}"
     if isinstance(node, ColumnRange):
         return _name(node.start) + "~" + _name(node.end)
     if isinstance(node, Star):

@@ -13,7 +13,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from spark_jobs.recipe import ast
-from spark_jobs.recipe.context import Arg, CallContext, StepContext, quoted
+from spark_jobs.recipe.context import Arg, CallContext, StepContext, quoted, truth
 from spark_jobs.recipe.functions.math import integer_modulo
 from spark_jobs.recipe.registry import FUNCTIONS
 from spark_jobs.recipe.types import column_type, typed_value
@@ -34,8 +34,8 @@ _COMPARE = {
     "-": lambda a, b: a - b,
     "*": lambda a, b: a * b,
     "/": lambda a, b: a / b,
-    "&&": lambda a, b: a & b,
-    "||": lambda a, b: a | b,
+    "&&": lambda a, b: truth(a) & truth(b),
+    "||": lambda a, b: truth(a) | truth(b),
 }
 
 
@@ -88,7 +88,7 @@ class ExprCompiler:
             return _COMPARE[node.op](left, right)
         if isinstance(node, ast.UnaryOp):
             operand = self.compile(node.operand)
-            return ~operand if node.op == "!" else -operand
+            return ~truth(operand) if node.op == "!" else -operand
         if isinstance(node, ast.Call):
             spec = FUNCTIONS[node.name.upper()]
             if spec.kind == "aggregate" and not ctx.allow_aggregate:

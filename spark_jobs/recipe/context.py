@@ -24,7 +24,7 @@ from pyspark.sql.window import WindowSpec
 from spark_jobs import metadata_columns
 from spark_jobs.errors import RecipeError, SourceLocation
 from spark_jobs.recipe import ast
-from spark_jobs.recipe.patterns import pattern_to_regex, regex_flags
+from spark_jobs.recipe.patterns import PatternError, pattern_to_regex, regex_flags
 from spark_jobs.recipe.types import WrangleType, column_type
 
 #: how the engine compiles an expression node of a step to a Column
@@ -34,6 +34,14 @@ ExpressionCompiler = Callable[["StepContext", ast.Expr], Column]
 def quoted(name: str) -> Column:
     """A column by its exact name (dots, spaces and backticks included)."""
     return F.col("`" + name.replace("`", "``") + "`")
+
+
+def truth(value: Column) -> Column:
+    """A value as a test (``&&``, ``||``, ``!``, AND, OR, NOT, XOR, IF): a boolean as it is (the
+    optimizer drops the no-op cast); a number is true when it is not 0, as the platform reads
+    ``IF(ARRAYLEN(a) || ARRAYLEN(b), ...)``; a text is true or false when it reads as one
+    (true/false, yes/no, y/n, t/f, 1/0), else missing."""
+    return value.cast(T.BooleanType())
 
 
 def visible_columns(df: DataFrame) -> list[str]:
@@ -305,6 +313,13 @@ class Arg:
 def regex_of(ctx: StepContext, node: ast.Expr) -> str:
     if isinstance(node, ast.Pattern):
         return pattern_to_regex(node.text)
+    if isinstance(node, ast.ColumnRef) and node.quoted:
+        # a backtick text without a pattern class (`"`, `\}\}`) where a pattern is expected: the
+        # platform reads it as a pattern of literal characters, not as a column
+        try:
+            return pattern_to_regex(node.name)
+        except PatternError as exc:
+            raise ctx.error(f"bad pattern: {exc}", node) from None
     if isinstance(node, ast.Regex):
         return regex_flags(node.flags) + node.pattern
     if isinstance(node, ast.StringLit):

@@ -1,8 +1,11 @@
-"""Platform patterns (`` `{digit}{3}-{alpha}+` ``) and ``/regex/flags`` as Java regular expressions.
+r"""Platform patterns (`` `{digit}{3}-{alpha}+` ``) and ``/regex/flags`` as Java regular expressions.
 
 A platform pattern is literal text with pattern classes in braces (``{digit}``, ``{alpha}``, ...),
-quantifiers in braces (``{3}``, ``{2,4}``) or as ``+ * ?``. Every other character stands for
-itself. The result is a Java regular expression for Spark's ``rlike`` / ``regexp_*``.
+quantifiers in braces (``{3}``, ``{2,4}``) or as ``+ * ?``, and ``|`` between alternatives
+(``{start}"|"{end}``: a quote at the start or at the end, as the platform's own labs write it;
+``\|`` is a literal bar). Every other character stands for itself. The result is a Java regular
+expression for Spark's ``rlike`` / ``regexp_*``; one with alternatives is a single group, so it
+composes with the text around it.
 """
 
 from __future__ import annotations
@@ -48,8 +51,15 @@ def pattern_to_regex(pattern: str) -> str:
     out: list[str] = []
     i = 0
     quantifiable = False
+    alternatives = False
     while i < len(pattern):
         ch = pattern[i]
+        if ch == "|":
+            out.append("|")
+            alternatives = True
+            quantifiable = False
+            i += 1
+            continue
         if ch == "{":
             m = _CLASS.match(pattern, i)
             if m:
@@ -91,7 +101,8 @@ def pattern_to_regex(pattern: str) -> str:
         out.append(re.escape(ch) if ch not in " " else ch)
         quantifiable = True
         i += 1
-    return "".join(out)
+    regex = "".join(out)
+    return f"(?:{regex})" if alternatives else regex
 
 
 _FLAGS = {"i": "i", "m": "m", "s": "s", "g": ""}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -24,17 +24,23 @@ from spark_jobs.errors import (
     UserError,
     is_user_error_code,
 )
+from spark_jobs.jobstore import DEFAULT_ROOT, JobGroupResult, JobStore, now
+from spark_jobs.profile import ProfileJob
+from spark_jobs.runner.extras import jvm_extras_for_job
 from spark_jobs.runner.job_group import ProfileRunner, create_job_group, run_job_group
 from spark_jobs.runner.plan import check_remote_inputs, plan_job
-from spark_jobs.runner.result import JobGroupResult
-from spark_jobs.runner.sources import SourceLister, needs_session, now
-from spark_jobs.runner.store import DEFAULT_ROOT, JobStore
+from spark_jobs.runner.sources import SourceLister, needs_session
 from spark_jobs.spec import load_job_spec
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 log = logging.getLogger(__name__)
+
+#: Starts the session of a run. It gets the JVM extras the job uses, each with why
+#: (:func:`~spark_jobs.runner.extras.jvm_extras_for_job`): a local session loads only those; a
+#: cluster's session has what the cluster was given.
+SessionFactory = Callable[[Mapping[str, str]], "SparkSession"]
 
 
 class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg,unused-ignore]
@@ -95,7 +101,7 @@ def write_result_file(path: str | None, document: dict[str, Any]) -> None:
 def run_command(
     spec_path: str,
     *,
-    session: Callable[[], SparkSession],
+    session: SessionFactory,
     job_store: str = DEFAULT_ROOT,
     result_file: str | None = None,
     out: IO[str] | None = None,
@@ -113,7 +119,7 @@ def run_command(
         if needs_session(spec):
             # a dataset with parameters on a Hadoop file system is listed through the driver
             # JVM: start Spark first, so that every problem is still reported at once
-            spark = session()
+            spark = session(jvm_extras_for_job(spec, job_store))
         lister = SourceLister(run_time=run_time, spark=spark)
         plan = plan_job(spec, list_sources=lister, run_time=run_time)
     except UserError as exc:
@@ -121,7 +127,7 @@ def run_command(
         write_result_file(result_file, failed_result_document(exc))
         return EXIT_INVALID_INPUT
 
-    spark = spark or session()
+    spark = spark or session(jvm_extras_for_job(spec, job_store, plan.imported.values()))
     try:
         check_remote_inputs(plan, spark)
         store = JobStore(job_store, spark)
@@ -151,9 +157,7 @@ def run_command(
 
 
 def _default_profile_runner() -> ProfileRunner:
-    """The visual profile (``spark_jobs.profile``), imported only when a job group runs."""
-    from spark_jobs.profile import ProfileJob
-
+    """The visual profile (``spark_jobs.profile``)."""
     return ProfileJob()
 
 

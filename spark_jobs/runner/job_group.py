@@ -35,11 +35,7 @@ from spark_jobs import metadata_columns
 from spark_jobs.errors import JobCanceledError, SparkJobsError, UserError
 from spark_jobs.io.outputs import CommittedOutput, OutputCommitter
 from spark_jobs.io.sources import read_dataset
-from spark_jobs.recipe import DatasetReference, apply_recipe
-from spark_jobs.recipe.types import infer_types, to_physical
-from spark_jobs.runner.plan import DatasetKey, JobPlan
-from spark_jobs.runner.progress import StageProgress
-from spark_jobs.runner.result import (
+from spark_jobs.jobstore import (
     DatasetRecord,
     Edge,
     ErrorRecord,
@@ -47,10 +43,18 @@ from spark_jobs.runner.result import (
     JobGraph,
     JobGroupResult,
     JobRecord,
+    JobStore,
     OutputRecord,
+    ParameterRecord,
+    SourceRecord,
+    timestamp,
 )
-from spark_jobs.runner.sources import result_fields
-from spark_jobs.runner.store import JobStore
+from spark_jobs.profile import ProfileReport
+from spark_jobs.recipe import DatasetReference, apply_recipe
+from spark_jobs.recipe.types import infer_types, to_json_output, to_physical
+from spark_jobs.runner.plan import DatasetKey, JobPlan
+from spark_jobs.runner.progress import StageProgress
+from spark_jobs.session import jvm_extras_available
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -58,8 +62,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: formats that store typed values: columns typed by the recipe engine are cast to their Spark type
-#: (CSV keeps every value as it was imported, mismatched ones included)
-TYPED_FORMATS = frozenset({"json", "avro", "pqt", "delta"})
+#: (CSV keeps every value as it was imported, mismatched ones included; JSON keeps dates as their
+#: text and writes arrays and objects as JSON values: recipe.types.to_json_output)
+TYPED_FORMATS = frozenset({"avro", "pqt", "delta"})
 OBSERVATION_WAIT_SECONDS = 10.0
 
 
@@ -98,7 +103,7 @@ def create_job_group(plan: JobPlan, store: JobStore) -> JobGroupResult:
         profiler=spec.profiler,
         ranfrom=spec.jobGroup.ranfrom,
         runParameters=spec.run_parameters,
-        **result_fields(plan),
+        **_result_fields(plan),
         jobs=jobs,
         jobGraph=JobGraph(vertices=[j.id for j in jobs], edges=_dedupe(edges)),
         host=socket.gethostname(),
@@ -109,6 +114,29 @@ def create_job_group(plan: JobPlan, store: JobStore) -> JobGroupResult:
         group_id, "spec.json", spec.model_dump(mode="json", by_alias=True, exclude_none=True)
     )
     return result
+
+
+def _result_fields(plan: JobPlan) -> dict[str, Any]:
+    """The result's ``parameters`` and ``sources``: what each parameter stood for, and the files
+    each imported dataset of the job graph reads."""
+    parameters = [
+        ParameterRecord(
+            name=v.name, type=v.type, value=v.value, source=v.source, usedBy=list(v.used_by)
+        )
+        for v in plan.parameters
+    ]
+    sources = []
+    for dataset in plan.imported.values():
+        files = plan.source_uris.get(dataset.id) if dataset.parameters else None
+        sources.append(
+            SourceRecord(
+                importedDataset=DatasetRecord(id=dataset.id, name=dataset.name),
+                uri=dataset.uri,
+                files=files,
+                fileCount=None if files is None else len(files),
+            )
+        )
+    return {"parameters": parameters, "sources": sources}
 
 
 def _dedupe(edges: list[Edge]) -> list[Edge]:
@@ -184,6 +212,8 @@ class RunContext:
     cancel: Cancellation
     frames: dict[int, _Observed] = field(default_factory=dict)
     persisted: list[DataFrame] = field(default_factory=list)
+    #: the job a failure now is charged to (the wrangle job compiling, the filewriter writing)
+    running: JobRecord | None = None
 
     def save(self) -> None:
         self.result.refresh_status()
@@ -191,7 +221,8 @@ class RunContext:
 
 
 class ProfileRunner(Protocol):
-    """What runs the profile job after the outputs are committed; returns the job's details.
+    """What runs the profile job after the outputs are committed; returns the profile, which
+    the runner stores next to the result (:meth:`JobStore.save_profile`).
 
     ``cached``: ``df`` reads the target from Spark's cache (the runner persisted it for several
     consumers), so reading it again costs no recompute of the recipes.
@@ -201,11 +232,11 @@ class ProfileRunner(Protocol):
         self,
         spark: SparkSession,
         df: DataFrame,
-        result: JobGroupResult,
-        store: JobStore,
         *,
+        title: str,
+        description: str = "profile",
         cached: bool = False,
-    ) -> dict[str, Any]: ...
+    ) -> ProfileReport: ...
 
 
 def run_job_group(
@@ -227,6 +258,7 @@ def run_job_group(
     result.sparkVersion = spark.version
     result.sparkMaster = spark.sparkContext.master
     result.sparkApplicationId = spark.sparkContext.applicationId
+    result.jvmExtras = sorted(name for name, ok in jvm_extras_available(spark).items() if ok)
     result.startedAt = result.createdAt
     for job in result.jobs:
         job.status = "Pending"
@@ -246,16 +278,10 @@ def run_job_group(
                 df.unpersist()
             except Exception:
                 pass
-        result.finishedAt = _now()
+        result.finishedAt = timestamp()
         result.durationMs = int((time.monotonic() - started) * 1000)
         ctx.save()
     return result
-
-
-def _now() -> str:
-    from spark_jobs.runner.result import now
-
-    return now()
 
 
 @contextmanager
@@ -282,102 +308,158 @@ def _fail_open_jobs(
 
 
 def _run(ctx: RunContext, profile_runner: ProfileRunner | None) -> None:
-    result, plan = ctx.result, ctx.plan
-    wrangle_jobs = {j.wrangledDataset.id: j for j in result.jobs_of("wrangle") if j.wrangledDataset}
-    writer_job = result.jobs_of("filewriter")[0]
-    current: JobRecord | None = None
+    """The job group's three steps; a failure of the first two fails the job then running."""
+    result = ctx.result
     committer = OutputCommitter(ctx.spark, result.id)
     try:
-        # 1. compile the graph: every recipe against its input's schema (no data read yet)
-        consumers = _consumer_counts(plan)
-        sources: dict[int, DataFrame] = {}
-        for dataset_plan in plan.order:
-            ctx.cancel.check()
-            current = wrangle_jobs[dataset_plan.dataset.id]
-            current.start()
-            ctx.save()
-            df = _input_frame(ctx, dataset_plan.input, sources)
-
-            def resolve(ref: DatasetReference, _plan: Any = dataset_plan) -> DataFrame:
-                return _input_frame(ctx, _plan.references[ref], sources)
-
-            df = apply_recipe(
-                df, dataset_plan.recipe, resolve=resolve, dataset=dataset_plan.dataset.name
-            )
-            if dataset_plan.dataset.id == plan.target.dataset.id and plan.spec.profiler:
-                df = _attach_profile(df, profile_runner)
-            observation = Observation(f"rows_{result.id}_{dataset_plan.dataset.id}")
-            observed = df.observe(observation, F.count(F.lit(1)).alias("rows"))
-            observed_frame = _Observed(
-                observed, observation, consumers.get(dataset_plan.dataset.id, 0)
-            )
-            if observed_frame.cached:
-                observed_frame.df = observed_frame.df.persist(StorageLevel.MEMORY_AND_DISK)
-                ctx.persisted.append(observed_frame.df)
-            ctx.frames[dataset_plan.dataset.id] = observed_frame
-        current = None
-
-        target = ctx.frames[plan.target.dataset.id].df
-        visible = [c for c in target.columns if not metadata_columns.is_hidden(c)]
-        target = target.select(*[F.col(f"`{c}`") for c in visible])
-
-        # 2. write every output into staging, then commit them all
-        current = writer_job
-        writer_job.start()
-        ctx.save()
-        settings = plan.outputs
-        for index, setting in enumerate(settings):
-            ctx.cancel.check()
-            frame = to_physical(target) if setting.format in TYPED_FORMATS else target
-            ctx.spark.sparkContext.setJobDescription(
-                f"output {index}: {setting.format} -> {setting.path}"
-            )
-            committer.stage(frame, setting, index)
-        ctx.cancel.check()
-        committed = committer.commit()
-        ctx.spark.sparkContext.setJobDescription(None)  # type: ignore[arg-type]
-
-        rows = _observed_rows(ctx)
-        target_rows = rows.get(plan.target.dataset.id)
-        writer_job.outputs = [_output_record(c, target_rows) for c in committed]
-        writer_job.rowCount = target_rows
-        for dataset_id, job in wrangle_jobs.items():
-            job.rowCount = rows.get(dataset_id)
-            job.finish("Complete")
-        writer_job.finish("Complete")
-        current = None
-        ctx.save()
+        target = _compile_graph(ctx, profile_runner)
+        target_rows = _write_outputs(ctx, committer, target)
     except BaseException as exc:
         committer.abort()
         if isinstance(exc, KeyboardInterrupt):
             exc = JobCanceledError("job group canceled by SIGINT")
         if ctx.cancel.requested.is_set() and not isinstance(exc, JobCanceledError):
             exc = JobCanceledError(f"job group canceled by {ctx.cancel.signal_name}")
-        _fail_open_jobs(result, exc, current)
+        _fail_open_jobs(result, exc, ctx.running)
         ctx.save()
         if not isinstance(exc, Exception | JobCanceledError):
             raise
         if not isinstance(exc, SparkJobsError):
             log.error("job group %s failed", result.id, exc_info=exc)
         return
+    _run_profile_job(ctx, profile_runner, target, target_rows)
 
-    # 3. the profile, after the outputs: its failure never touches them
-    profile_jobs = result.jobs_of("profile")
-    if profile_jobs:
-        job = profile_jobs[0]
-        job.start()
+
+def _compile_graph(ctx: RunContext, profile_runner: ProfileRunner | None) -> DataFrame:
+    """Step 1: every recipe against its input's schema (no data read yet); the target's frame,
+    its visible columns only. Each wrangle job is InProgress from here until the writes end."""
+    result, plan = ctx.result, ctx.plan
+    wrangle_jobs = {j.wrangledDataset.id: j for j in result.jobs_of("wrangle") if j.wrangledDataset}
+    consumers = _consumer_counts(plan)
+    sources: dict[int, DataFrame] = {}
+    for dataset_plan in plan.order:
+        ctx.cancel.check()
+        ctx.running = wrangle_jobs[dataset_plan.dataset.id]
+        ctx.running.start()
         ctx.save()
-        try:
-            if profile_runner is None:
-                raise UserError("visual profiling is not available in this build")
-            cached = ctx.frames[plan.target.dataset.id].cached
-            job.details = profile_runner(ctx.spark, target, result, ctx.store, cached=cached)
-            job.rowCount = target_rows
+        df = _input_frame(ctx, dataset_plan.input, sources)
+
+        def resolve(ref: DatasetReference, _plan: Any = dataset_plan) -> DataFrame:
+            return _input_frame(ctx, _plan.references[ref], sources)
+
+        df = apply_recipe(
+            df, dataset_plan.recipe, resolve=resolve, dataset=dataset_plan.dataset.name
+        )
+        if dataset_plan.dataset.id == plan.target.dataset.id and plan.spec.profiler:
+            df = _attach_profile(df, profile_runner)
+        observation = Observation(f"rows_{result.id}_{dataset_plan.dataset.id}")
+        observed = df.observe(observation, F.count(F.lit(1)).alias("rows"))
+        observed_frame = _Observed(observed, observation, consumers.get(dataset_plan.dataset.id, 0))
+        if observed_frame.cached:
+            observed_frame.df = observed_frame.df.persist(StorageLevel.MEMORY_AND_DISK)
+            ctx.persisted.append(observed_frame.df)
+        ctx.frames[dataset_plan.dataset.id] = observed_frame
+    ctx.running = None
+
+    target = ctx.frames[plan.target.dataset.id].df
+    visible = [c for c in target.columns if not metadata_columns.is_hidden(c)]
+    return target.select(*[F.col(f"`{c}`") for c in visible])
+
+
+def _write_outputs(ctx: RunContext, committer: OutputCommitter, target: DataFrame) -> int | None:
+    """Step 2: write every output into staging, then commit them all; record the outputs and
+    the rows observed meanwhile, and complete the wrangle and filewriter jobs. The target's
+    row count (None when Spark never ran its plan)."""
+    result, plan = ctx.result, ctx.plan
+    writer_job = result.jobs_of("filewriter")[0]
+    ctx.running = writer_job
+    writer_job.start()
+    ctx.save()
+    for index, setting in enumerate(plan.outputs):
+        ctx.cancel.check()
+        json_values: list[str] = []
+        if setting.format == "json":
+            frame, json_values = to_json_output(target)
+        elif setting.format in TYPED_FORMATS:
+            frame = to_physical(target)
+        else:
+            frame = target
+        ctx.spark.sparkContext.setJobDescription(
+            f"output {index}: {setting.format} -> {setting.path}"
+        )
+        committer.stage(frame, setting, index, json_values=json_values)
+    ctx.cancel.check()
+    committed = committer.commit()
+    ctx.spark.sparkContext.setJobDescription(None)  # type: ignore[arg-type]
+
+    rows = _observed_rows(ctx)
+    target_rows = rows.get(plan.target.dataset.id)
+    writer_job.outputs = [_output_record(c, target_rows) for c in committed]
+    writer_job.rowCount = target_rows
+    for job in result.jobs_of("wrangle"):
+        if job.wrangledDataset:
+            job.rowCount = rows.get(job.wrangledDataset.id)
             job.finish("Complete")
-        except Exception as exc:
-            job.finish("Failed", ErrorRecord.of(exc))
-            result.errors.append(ErrorRecord.of(exc))
-        ctx.save()
+    writer_job.finish("Complete")
+    ctx.running = None
+    ctx.save()
+    return target_rows
+
+
+def _run_profile_job(
+    ctx: RunContext,
+    profile_runner: ProfileRunner | None,
+    target: DataFrame,
+    target_rows: int | None,
+) -> None:
+    """Step 3, after the outputs are committed: the profile job, whose failure never touches
+    them."""
+    result, plan = ctx.result, ctx.plan
+    profile_jobs = result.jobs_of("profile")
+    if not profile_jobs:
+        return
+    job = profile_jobs[0]
+    job.start()
+    ctx.save()
+    try:
+        if profile_runner is None:
+            raise UserError("visual profiling is not available in this build")
+        cached = ctx.frames[plan.target.dataset.id].cached
+        job.details = _profile(ctx, profile_runner, target, cached=cached)
+        job.rowCount = target_rows
+        job.finish("Complete")
+    except Exception as exc:
+        job.finish("Failed", ErrorRecord.of(exc))
+        result.errors.append(ErrorRecord.of(exc))
+    ctx.save()
+
+
+def _profile(
+    ctx: RunContext, profile_runner: ProfileRunner, target: DataFrame, *, cached: bool
+) -> dict[str, Any]:
+    """Profile the target, store the profile beside the result; the profile job's details."""
+    result = ctx.result
+    dataset = result.wrangledDataset
+    report = profile_runner(
+        ctx.spark,
+        target,
+        title=f"Profile of {dataset.name} (job group {result.id})",
+        description=f"job group {result.id} profile",
+        cached=cached,
+    )
+    document = {
+        **report.document,
+        "jobGroup": {"id": result.id, "wrangledDataset": dataset.model_dump()},
+    }
+    json_path, html_path = ctx.store.save_profile(result.id, document, report.html)
+    return {
+        "profileJson": json_path,
+        "profileHtml": html_path,
+        "rowCount": document["rowCount"],
+        "columnCount": document["columnCount"],
+        "sparkJobs": document["sparkJobs"],
+        "passes": document["passes"],
+    }
 
 
 def _consumer_counts(plan: JobPlan) -> dict[int, int]:

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 
 from spark_jobs.errors import Problem, RecipeError, SpecError, first_line
 from spark_jobs.io.fs import filesystem_for, is_local, local_path, normalize_uri
+from spark_jobs.jobstore import now
 from spark_jobs.recipe import DatasetReference, Recipe, parse_recipe, with_parameters
-from spark_jobs.runner.sources import SourceLister, dataset_path, now
+from spark_jobs.runner.sources import SourceLister, dataset_path
 from spark_jobs.spec.models import ImportedDataset, JobSpec, WrangledDataset, WriteSetting
 from spark_jobs.spec.parameters import EffectiveValue, ParameterError, merge_effective
 from spark_jobs.spec.resolve import resolve_output, resolve_source
@@ -141,15 +142,38 @@ def plan_job(
     run_time = run_time or now()
     lister = list_sources or SourceLister(run_time=run_time)
     problems: list[Problem] = []
-    flow = spec.flow
-    index_of = {d.id: i for i, d in enumerate(flow.wrangledDatasets)}
-    imported_index = {d.id: i for i, d in enumerate(flow.importedDatasets)}
+    plans = _dataset_plans(spec, problems)
+    order = _job_graph(spec, plans, problems)
+    imported, metadata = _sources_of(spec, order)
+    source_uris, values = _list_sources(spec, imported, lister, run_time, problems)
+    outputs, output_values = _resolve_outputs(spec, run_time)
+    values += output_values
+    if problems:
+        raise SpecError(problems)
+    return JobPlan(
+        spec=spec,
+        order=order,
+        imported=imported,
+        metadata_by_source=metadata,
+        source_uris=source_uris,
+        write_settings=outputs,
+        parameters=merge_effective(values),
+        run_time=run_time,
+        unlisted=list(getattr(lister, "unlisted", [])),
+    )
 
+
+def _dataset_plans(spec: JobSpec, problems: list[Problem]) -> dict[int, DatasetPlan]:
+    """Every wrangled dataset of the flow with its parsed recipe, its input and the datasets its
+    steps refer to; what cannot be parsed or resolved is added to ``problems``."""
     plans: dict[int, DatasetPlan] = {}
-    flow_values = flow.parameter_values(spec.run_parameters)
-    for index, dataset in enumerate(flow.wrangledDatasets):
+    names = {d.name for d in spec.flow.wrangledDatasets} | {
+        d.name for d in spec.flow.importedDatasets
+    }
+    flow_values = spec.flow.parameter_values(spec.run_parameters)
+    for index, dataset in enumerate(spec.flow.wrangledDatasets):
         try:
-            recipe = with_parameters(parse_recipe(dataset.recipe), flow_values)
+            recipe = with_parameters(parse_recipe(dataset.recipe, datasets=names), flow_values)
         except RecipeError as exc:
             problems.append(_recipe_problem(index, dataset, exc))
             recipe = parse_recipe([])
@@ -169,8 +193,16 @@ def plan_job(
             else:
                 plan.references[ref] = key
         plans[dataset.id] = plan
+    return plans
 
-    # the job graph: the target and everything it depends on, each once, in dependency order
+
+def _job_graph(
+    spec: JobSpec, plans: dict[int, DatasetPlan], problems: list[Problem]
+) -> list[DatasetPlan]:
+    """The target and everything it depends on, each once, in dependency order; a dependency
+    cycle is added to ``problems``."""
+    flow = spec.flow
+    index_of = {d.id: i for i, d in enumerate(flow.wrangledDatasets)}
     order: list[DatasetPlan] = []
     state: dict[int, str] = {}
 
@@ -197,20 +229,38 @@ def plan_job(
         order.append(plan)
 
     visit(spec.jobGroup.wrangledDataset.id, [])
+    return order
 
+
+def _sources_of(
+    spec: JobSpec, order: list[DatasetPlan]
+) -> tuple[dict[int, ImportedDataset], dict[int, set[str]]]:
+    """The imported datasets the job graph reads, and the hidden metadata columns
+    (``$filepath``, ...) each must carry for the recipes that read it directly."""
     imported: dict[int, ImportedDataset] = {}
     metadata: dict[int, set[str]] = {}
     for plan in order:
         for key in plan.depends_on:
             if key.kind == "imported":
-                imported[key.id] = flow.imported(key.id)
+                imported[key.id] = spec.flow.imported(key.id)
                 metadata.setdefault(key.id, set())
         if plan.input.kind == "imported":
             metadata[plan.input.id] |= plan.recipe.metadata_columns()
+    return imported, metadata
 
+
+def _list_sources(
+    spec: JobSpec,
+    imported: dict[int, ImportedDataset],
+    lister: Callable[[ImportedDataset, JobSpec], list[str]],
+    run_time: datetime,
+    problems: list[Problem],
+) -> tuple[dict[int, list[str]], list[EffectiveValue]]:
+    """The files each imported dataset with parameters reads and what its parameters stood for;
+    a local input without parameters must exist. What is wrong is added to ``problems``."""
+    imported_index = {d.id: i for i, d in enumerate(spec.flow.importedDatasets)}
     source_uris: dict[int, list[str]] = {}
     values: list[EffectiveValue] = []
-    overrides = spec.run_parameters
     for source_id, source_dataset in imported.items():
         path = f"$.flow.importedDatasets[{imported_index[source_id]}].uri"
         if not source_dataset.is_file:
@@ -221,28 +271,13 @@ def plan_job(
             continue
         where = dataset_path(spec, source_dataset)
         try:
-            values += resolve_source(source_dataset, overrides, run_time, where=where)[1]
+            values += resolve_source(source_dataset, spec.run_parameters, run_time, where=where)[1]
             source_uris[source_id] = lister(source_dataset, spec)
         except ParameterError as exc:
             problems.append(Problem(path, str(exc)))
         except SpecError as exc:
             problems += exc.problems
-
-    outputs, output_values = _resolve_outputs(spec, run_time)
-    values += output_values
-    if problems:
-        raise SpecError(problems)
-    return JobPlan(
-        spec=spec,
-        order=order,
-        imported=imported,
-        metadata_by_source=metadata,
-        source_uris=source_uris,
-        write_settings=outputs,
-        parameters=merge_effective(values),
-        run_time=run_time,
-        unlisted=list(getattr(lister, "unlisted", [])),
-    )
+    return source_uris, values
 
 
 def _write_settings_path(spec: JobSpec) -> str:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from spark_jobs.errors import Problem, SpecError, first_line
 from spark_jobs.io.fs import filesystem_for, is_local
@@ -27,13 +27,8 @@ from spark_jobs.spec.resolve import resolve_source
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-    from spark_jobs.runner.plan import JobPlan
 
 log = logging.getLogger(__name__)
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def dataset_path(spec: JobSpec, dataset: ImportedDataset) -> str:
@@ -94,28 +89,3 @@ class SourceLister:
             time.monotonic() - started,
         )
         return found.files
-
-
-def result_fields(plan: JobPlan) -> dict[str, Any]:
-    """The result's ``parameters`` and ``sources``: what each parameter stood for, and the files
-    each imported dataset of the job graph reads."""
-    from spark_jobs.runner.result import DatasetRecord, ParameterRecord, SourceRecord
-
-    parameters = [
-        ParameterRecord(
-            name=v.name, type=v.type, value=v.value, source=v.source, usedBy=list(v.used_by)
-        )
-        for v in plan.parameters
-    ]
-    sources = []
-    for dataset in plan.imported.values():
-        files = plan.source_uris.get(dataset.id) if dataset.parameters else None
-        sources.append(
-            SourceRecord(
-                importedDataset=DatasetRecord(id=dataset.id, name=dataset.name),
-                uri=dataset.uri,
-                files=files,
-                fileCount=None if files is None else len(files),
-            )
-        )
-    return {"parameters": parameters, "sources": sources}

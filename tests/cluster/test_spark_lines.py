@@ -38,22 +38,46 @@ def test_try_make_timestamp_gives_null_for_impossible_parts(spark: SparkSession)
     assert got == [dt.datetime(2024, 2, 29, 13, 5, 7, 500000), None]
 
 
-def test_variant_functions_work_on_spark_4_and_name_the_missing_feature_on_35(
-    spark: SparkSession,
-) -> None:
-    import pyspark
-    import pytest
-    from pyspark.errors import PySparkException
+def test_json_text_reads_the_same_on_both_lines(spark: SparkSession) -> None:
+    """Arrays and objects are read with from_json, not VARIANT (Spark 4 only): strings keep their
+    quotes (``"1"`` is not ``1``), nested values their JSON text, keys their order; text that
+    is no strict JSON array / object is null."""
+    from spark_jobs.recipe.json_text import element_value, parse_array, parse_object
 
-    from spark_jobs.compat import try_parse_json, try_variant_get
-
-    df = spark.createDataFrame([('["a", "b"]',)], "s string")
-    if pyspark.__version__.startswith("3."):
-        with pytest.raises(PySparkException, match="needs Spark 4"):
-            try_variant_get(try_parse_json(F.col("s")), "$", "array<string>")
-        return
-    got = df.select(try_variant_get(try_parse_json(F.col("s")), "$", "array<string>")).first()
-    assert got is not None and got[0] == ["a", "b"]
+    df = spark.createDataFrame(
+        [
+            ('[1, "1", 2.50, true, null, "a\\"b", {"k": "x", "q\\"": "\\u0001"}, ["é", ":"]]',),
+            ('{"b": "1", "a" : [1, "x"], "c": {"d": "e, f"}}',),
+            ("['single quotes']",),
+            ("[NaN]",),
+            ("not json",),
+            ("",),
+            (None,),
+        ],
+        "s string",
+    )
+    got = df.select(
+        parse_array(F.col("s")).alias("a"),
+        parse_object(F.col("s")).alias("o"),
+        F.map_keys(parse_object(F.col("s"))).alias("keys"),
+        F.transform(parse_array(F.col("s")), element_value).alias("v"),
+    ).collect()
+    assert got[0].a == [
+        "1",
+        '"1"',
+        "2.5",
+        "true",
+        "null",
+        '"a\\"b"',
+        '{"k":"x","q\\"":"\\u0001"}',
+        '["é",":"]',
+    ]
+    assert got[0].v == ["1", "1", "2.5", "true", None, 'a"b', got[0].a[6], got[0].a[7]]
+    assert got[1].a is None
+    assert got[1].o == {"b": '"1"', "a": '[1,"x"]', "c": '{"d":"e, f"}'}
+    assert got[1]["keys"] == ["b", "a", "c"]
+    assert [r.a for r in got[2:]] == [None] * 5
+    assert [r.o for r in got[2:]] == [None] * 5
 
 
 def test_the_bench_header_names_the_delta_jar_of_the_running_spark_line() -> None:

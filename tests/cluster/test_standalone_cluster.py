@@ -238,7 +238,7 @@ def test_example_job_on_the_cluster_equals_local_mode(
     spec_path.write_text(json.dumps(local_spec))
     code = run_command(
         str(spec_path),
-        session=lambda: spark,
+        session=lambda extras: spark,
         job_store=str(tmp_path / "store"),
         result_file=str(tmp_path / "result.json"),
         out=io.StringIO(),

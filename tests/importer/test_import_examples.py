@@ -85,7 +85,7 @@ def run_example(
         spec_path.write_text(json.dumps(spec))
     code = run_command(
         str(spec_path),
-        session=lambda: spark,
+        session=lambda extras: spark,
         job_store=str(tmp_path / "store"),
         result_file=str(tmp_path / "result.json"),
         out=io.StringIO(),

@@ -397,7 +397,7 @@ def test_the_result_json_records_the_delta_version_of_each_run(
         result_file = tmp_path / "result.json"
         code = run_command(
             str(spec),
-            session=lambda: spark,
+            session=lambda extras: spark,
             job_store=str(store),
             result_file=str(result_file),
             out=open(os.devnull, "w"),

@@ -33,7 +33,8 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
-from spark_jobs.io.outputs import AVRO_WRITER_CONF, OutputCommitter, split_extension
+from spark_jobs.io.commit import split_extension
+from spark_jobs.io.outputs import AVRO_WRITER_CONF, OutputCommitter
 from spark_jobs.spec import WriteSetting
 
 SCHEMA = StructType(

@@ -10,11 +10,9 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
-from spark_jobs.profile import ProfileJob
+from spark_jobs.profile import ProfileJob, ProfileReport
 from spark_jobs.runner.app import run_command
 from spark_jobs.runner.job_group import ProfileRunner
-from spark_jobs.runner.result import JobGroupResult
-from spark_jobs.runner.store import JobStore
 
 ORDERS = "order_id,region,amount\n1,east,10.5\n2,west,3\n3,east,7.25\n4,west,1\n5,east,2\n6,west,4\n7,east,5\n8,west,6\n9,east,8\n10,west,9\n11,east,\n12,west,abc\n"
 
@@ -64,7 +62,7 @@ def run(
     result_file = tmp_path / "result.json"
     code = run_command(
         str(spec(tmp_path, outputs)),
-        session=lambda: spark,
+        session=lambda extras: spark,
         job_store=str(store),
         result_file=str(result_file),
         out=io.StringIO(),
@@ -133,13 +131,13 @@ class SourceRemovedBeforeProfile:
         self,
         spark: SparkSession,
         df: DataFrame,
-        result: JobGroupResult,
-        store: JobStore,
         *,
+        title: str,
+        description: str = "profile",
         cached: bool = False,
-    ) -> dict[str, Any]:
+    ) -> ProfileReport:
         self.source.unlink()
-        return self.job(spark, df, result, store, cached=cached)
+        return self.job(spark, df, title=title, description=description, cached=cached)
 
 
 def run_with_source_removed(

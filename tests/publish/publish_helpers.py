@@ -61,7 +61,12 @@ def run_job_group(
     spec.write_text(json.dumps(job_spec(source, outputs)))
     out, err = io.StringIO(), io.StringIO()
     code = run_command(
-        str(spec), session=lambda: spark, job_store=str(store), out=out, err=err, progress=False
+        str(spec),
+        session=lambda extras: spark,
+        job_store=str(store),
+        out=out,
+        err=err,
+        progress=False,
     )
     group_id = json.loads(out.getvalue())["id"] if out.getvalue() else -1
     return code, group_id, err.getvalue()

@@ -14,7 +14,7 @@ from publish_helpers import JobGroup, describe, publish, run_job_group
 from pyspark.sql import DataFrame, SparkSession
 
 from spark_jobs.publish import PublishHooks
-from spark_jobs.publish.hive_sql import (
+from spark_jobs.publish.hive.sql import (
     create_delta_table_as_sql,
     create_table_sql,
     insert_overwrite_sql,

@@ -29,8 +29,8 @@ from spark_jobs.publish.actions import (
     timestamped_candidates,
     timestamped_name,
 )
-from spark_jobs.publish.hive import column_problems, local_hive_settings, submitted_hive_conf
-from spark_jobs.publish.hive_sql import (
+from spark_jobs.publish.hive import column_problems
+from spark_jobs.publish.hive.sql import (
     UnsupportedHiveType,
     columns_of,
     create_table_like_sql,
@@ -42,7 +42,12 @@ from spark_jobs.publish.hive_sql import (
 )
 from spark_jobs.publish.identifiers import HIVE, TableName, helper_table_name
 from spark_jobs.publish.schema import Column, schema_differences, select_in_table_order
-from spark_jobs.session import LocalSessionSettings, default_hive_dir
+from spark_jobs.session import (
+    LocalSessionSettings,
+    default_hive_dir,
+    local_hive_settings,
+    submitted_hive_conf,
+)
 from spark_jobs.spec.connections import HiveConnection
 
 ORDERS = TableName("default", "orders")

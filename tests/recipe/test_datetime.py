@@ -218,6 +218,51 @@ def test_construction(spark: SparkSession) -> None:
     assert got["time"] == ["13:05:09", "01:02:03", "00:00:00"]
 
 
+def test_construction_through_dateformat_reference_examples(spark: SparkSession) -> None:
+    """The TIME, DATE and DATETIME pages' examples: each nested in DATEFORMAT, literals and
+    columns; values out of range give a missing value."""
+    df = spark.createDataFrame(
+        [(13, 5, 9, 2015, 2, 15), (24, 0, 0, 2015, 2, 30), (None, 1, 1, None, 1, 1)],
+        "myHour int, myMinute int, mySecond int, myYear int, myMonth int, myDay int",
+    )
+    got = derived(
+        df,
+        {
+            "time": "dateformat(time(23,58,59),'HH mm ss')",
+            "time_cols": "dateformat(time(myHour, myMinute, mySecond), 'hh-mm-ss')",
+            "date": "dateformat(date(2015,02,15),'yyyy-MM-dd')",
+            "date_cols": "dateformat(date(myYear, myMonth, myDay),'MMM yyyy')",
+            "datetime": "dateformat(datetime(2015,02,15, 2, 4, 0),'yyyy-MM-dd:HH:mm:ss')",
+            "hour": "HOUR(TIME(myHour, myMinute, mySecond))",
+        },
+    )
+    assert got["time"] == ["23 58 59"] * 3
+    assert got["time_cols"] == ["01-05-09", None, None]
+    assert got["date"] == ["2015-02-15"] * 3
+    assert got["date_cols"] == ["Feb 2015", None, None]
+    assert got["datetime"] == ["2015-02-15:02:04:00"] * 3
+    assert got["hour"] == [13, None, None]
+
+
+def test_time_text_reads_as_a_time_of_day(spark: SparkSession) -> None:
+    """TIME's own result is text HH:mm:ss; kept in a column, date functions still read it."""
+    df = spark.createDataFrame(
+        [("23:58:59",), ("7:05",), ("25:00:00",), ("",), (None,)], "t string"
+    )
+    out = run(
+        df,
+        [
+            "derive value: TIME(1, 2, 3) as: 'made'",
+            "derive value: DATEFORMAT(t, 'HH.mm.ss') as: 'f'",
+            "derive value: DATEFORMAT(made, 'h:mm a') as: 'g'",
+        ],
+    )
+    rows = out.select("made", "f", "g").collect()
+    assert [r.made for r in rows] == ["01:02:03"] * 5
+    assert [r.f for r in rows] == ["23.58.59", "07.05.00", None, None, None]
+    assert [r.g for r in rows] == ["1:02 AM"] * 5
+
+
 def test_parsedate(dates: DataFrame) -> None:
     got = derived(
         dates,

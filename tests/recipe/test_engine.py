@@ -158,7 +158,8 @@ def test_splitrows(spark: SparkSession) -> None:
 
 
 def test_settype_datetime_with_platform_format(spark: SparkSession) -> None:
-    df = spark.createDataFrame([("12-31-21",), ("2021-12-31",), ("",)], "d string")
+    # the format, then its family (mm*dd*yyyy: month, day, four-digit year, any separator)
+    df = spark.createDataFrame([("12-31-21",), ("12/31/2021",), ("2021-12-31",), ("",)], "d string")
     out = run(
         df,
         [
@@ -166,8 +167,18 @@ def test_settype_datetime_with_platform_format(spark: SparkSession) -> None:
             "derive value: ISMISMATCHED(d, 'Datetime') as: 'bad'",
         ],
     )
-    assert column_type(out.schema["d"]).formats == ("MM-dd-yy",)
-    assert rows(out) == [("12-31-21", False), ("2021-12-31", True), ("", True)]
+    assert column_type(out.schema["d"]).formats == (
+        "MM-dd-yy",
+        "MM-dd-yyyy",
+        "MM/dd/yyyy",
+        "MM.dd.yyyy",
+    )
+    assert rows(out) == [
+        ("12-31-21", False),
+        ("12/31/2021", False),
+        ("2021-12-31", True),
+        ("", True),
+    ]
 
 
 def test_header(spark: SparkSession) -> None:
@@ -462,11 +473,6 @@ def test_no_python_udf_in_function_library(spark: SparkSession) -> None:
             step = f"derive value: {name}({', '.join(args)})"
         steps.append(f"{step} as: 'f_{name}'")
     assert len(steps) == len(FUNCTIONS) > 100
-    if int(spark.version.split(".")[0]) < 4:
-        # on Spark 3.5 the JSON array/object functions stop with a clear "needs Spark 4" error
-        # (tests/cluster/test_spark_lines.py checks it); every other function must compile
-        needs_4 = {n for n, spec in FUNCTIONS.items() if spec.family == "nested"}
-        steps = [s for s in steps if s.rsplit("'f_", 1)[1].rstrip("'") not in needs_4]
     # the listed exceptions: each runs as one vectorized (Arrow) Python UDF, never row by row
     assert _documented_python_udfs() == PYTHON_UDF_FUNCTIONS
     udf_steps = [s for s in steps if s.rsplit("'f_", 1)[1].rstrip("'") in PYTHON_UDF_FUNCTIONS]

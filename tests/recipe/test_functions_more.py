@@ -568,15 +568,7 @@ def test_parsearray_parseobject(spark: SparkSession) -> None:
         [('[1, "a", {"k": 2.50}]', '{"b": 1, "a": "é"}'), ("x", "[1]"), ("", ""), (None, None)],
         "arr string, obj string",
     )
-    exprs = {"a": "PARSEARRAY(arr)", "o": "PARSEOBJECT(obj)"}
-    if int(spark.version.split(".")[0]) < 4:
-        # JSON arrays and objects need VARIANT: Spark 3.5 stops with a clear error on the step
-        with pytest.raises(RecipeError) as info:
-            derived(df, exprs)
-        assert "needs Spark 4" in str(info.value)
-        assert info.value.location is not None and info.value.location.step == 1
-        return
-    got = derived(df, exprs)
+    got = derived(df, {"a": "PARSEARRAY(arr)", "o": "PARSEOBJECT(obj)"})
     assert got["a"] == ['[1,"a",{"k":2.5}]', None, None, None]
     assert got["o"] == ['{"b":1,"a":"é"}', None, None, None]
 

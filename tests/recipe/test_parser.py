@@ -184,6 +184,9 @@ def test_empty_step() -> None:
 def test_patterns_to_regex() -> None:
     assert pattern_to_regex("{digit}{3}-{alpha}+") == "[0-9]{3}\\-[A-Za-z]+"
     assert pattern_to_regex("{start}a.b{end}") == "^a\\.b$"
+    # alternatives (the FEC lab's `{start}"|"{end}`) make one group; \\| is a literal bar
+    assert pattern_to_regex('{start}"|"{end}') == '(?:^"|"$)'
+    assert pattern_to_regex("a\\|b") == "a\\|b"
     with pytest.raises(PatternError):
         pattern_to_regex("{digit}{4,2}")
     with pytest.raises(PatternError):

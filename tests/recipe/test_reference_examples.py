@@ -336,6 +336,74 @@ EXAMPLES: list[Example] = [
         ["ItemA", "ItemB", "myArray"],
         [("22", "33", '["22","33"]'), ("44", "55", '["44","55"]')],
     ),
+    # --- Filter Transform: Basic Usage, one example per condition type --------------------------
+    # "Deletes all rows in which the value in the qty column is missing."
+    Example(
+        "Filter Transform",
+        "id string, qty string",
+        [("1", "3"), ("2", ""), ("3", None), ("4", "0")],
+        ["filter missing: qty action: Drop"],
+        ["id", "qty"],
+        [("1", "3"), ("4", "0")],
+    ),
+    # "Deletes all rows in which the value in the CoName column does not match the String data
+    # type." (every text matches String; a missing value is missing, not mismatched)
+    Example(
+        "Filter Transform",
+        "CoName string",
+        [("Acme",), ("",), ("42",)],
+        ["filter col: CoName mismatched: 'String' action: Drop"],
+        ["CoName"],
+        [("Acme",), ("",), ("42",)],
+    ),
+    # "Keeps all rows where 545 appears at the eighth character in the basic column."
+    Example(
+        "Filter Transform",
+        "basic string",
+        [("abcdefgh545",), ("545abcdefgh",), ("abcdefg545",), (None,)],
+        ["filter col: basic exactly: find(basic, '545', true, 1) == 8 action: Keep"],
+        ["basic"],
+        [("abcdefgh545",)],
+    ),
+    # "Keeps all rows in which the value of the zipCode column is either 94104 or 94105"
+    Example(
+        "Filter Transform",
+        "zipCode string",
+        [("94104",), ("94105",), ("94106",), (None,)],
+        ["filter col: zipCode oneOf: '94104','94105' action: Keep"],
+        ["zipCode"],
+        [("94104",), ("94105",)],
+    ),
+    # "Keeps all rows in the dataset where the value in the row_number column is less than or
+    # equal to 5. All other rows are deleted."
+    Example(
+        "Filter Transform",
+        "row_number string",
+        [("4",), ("5",), ("6",), ("",)],
+        ["filter col: row_number lessThanEqual: 5 action: Keep"],
+        ["row_number"],
+        [("4",), ("5",)],
+    ),
+    # "Deletes all rows in the dataset where the value in the row_number column is greater than
+    # or equal to 10."
+    Example(
+        "Filter Transform",
+        "row_number string",
+        [("9",), ("10",), ("11",), ("",)],
+        ["filter col: row_number greaterThanEqual: 10 action: Drop"],
+        ["row_number"],
+        [("9",), ("",)],
+    ),
+    # --- Pivot Transform: "new columns for each distinct value in the Dates column ... a sum of
+    # sales for the product for each date"
+    Example(
+        "Pivot Transform",
+        "prodId string, Dates string, Sales string",
+        [("p1", "d1", "2"), ("p1", "d1", "3"), ("p1", "d2", "4"), ("p2", "d2", "5")],
+        ["pivot col: Dates value:SUM(Sales) group: prodId", "sort order: prodId"],
+        ["prodId", "sum_Sales_d1", "sum_Sales_d2"],
+        [("p1", 5, 4), ("p2", None, 5)],
+    ),
     # --- Unpivot Transform: "Keys are the names of input columns, and value columns are the cell
     # values from the source. Rows of data are duplicated, once for each input column."
     Example(

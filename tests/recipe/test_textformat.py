@@ -69,7 +69,6 @@ def test_comment_leaves_data_and_plan_alone(spark: SparkSession) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("/* two\nlines */", "multi-line comments are not supported"),
         ("comment comment: 3", "takes a quoted text"),
         ("comment comment: 'a', 'b'", "takes one value"),
         ("comment", "needs parameter 'comment'"),

@@ -11,8 +11,8 @@ import pytest
 from pyspark.sql import SparkSession
 
 from spark_jobs import cli
+from spark_jobs.jobstore.store import JobStore
 from spark_jobs.runner.app import run_command
-from spark_jobs.runner.store import JobStore
 
 ORDERS = "order_id,region,amount\n1,west,10.5\n2,east,3\n3,west,\n"
 
@@ -66,7 +66,7 @@ def run(
     result_file = spec_path.parent / "result.json"
     code = run_command(
         str(spec_path),
-        session=lambda: spark,
+        session=lambda extras: spark,
         job_store=str(store),
         result_file=str(result_file),
         out=out,

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from spark_jobs.errors import JobError
-from spark_jobs.runner import store as store_module
-from spark_jobs.runner.result import DatasetRecord, JobGraph, JobGroupResult, JobRecord
-from spark_jobs.runner.store import JobStore
+from spark_jobs.jobstore import store as store_module
+from spark_jobs.jobstore.records import DatasetRecord, JobGraph, JobGroupResult, JobRecord
+from spark_jobs.jobstore.store import JobStore
 
 
 def saved_group(store: JobStore) -> JobGroupResult:

@@ -23,11 +23,10 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, get_args
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from spark_jobs.errors import (
-    Problem,
     PublishError,
     RedshiftError,
     SparkJobsError,
@@ -37,7 +36,10 @@ from spark_jobs.errors import (
 from spark_jobs.io.formats import DATE_FORMAT, TIMESTAMP_FORMAT, writer_options
 from spark_jobs.io.fs import filesystem_for, is_local, local_path, normalize_uri
 from spark_jobs.publish.actions import NEW_TABLE_ACTIONS, PublishOutcome, timestamped_candidates
-from spark_jobs.publish.base import PublishHooks, path_problems, table_name_problem
+from spark_jobs.publish.base import (
+    BasePublisher,
+    BodyRules,
+)
 from spark_jobs.publish.identifiers import REDSHIFT
 from spark_jobs.publish.redshift.load_errors import driver_message
 from spark_jobs.publish.redshift.names import RedshiftTable, resolve_table
@@ -45,14 +47,13 @@ from spark_jobs.publish.redshift.plans import ActionPlan, inspect_target, plan_a
 from spark_jobs.publish.redshift.sql import AwsKeys, CopyOptions, redact
 from spark_jobs.publish.redshift.staging import S3Stager, StagedFiles, StagingConfig
 from spark_jobs.publish.redshift.types import RedshiftColumn, redshift_columns
-from spark_jobs.publish.source import PublishSource, read_source
+from spark_jobs.publish.source import read_source
 from spark_jobs.session import apply_s3a_settings, can_write_s3, s3a_settings
 from spark_jobs.spec.connections import RedshiftConnection, secret_from_env
 from spark_jobs.spec.models import WriteSetting
-from spark_jobs.spec.publish import PublishBody, PublishFormat
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import DataFrame
 
 log = logging.getLogger(__name__)
 
@@ -88,32 +89,18 @@ _READ_OPTIONS = {
 _COMPRESSION = {".gz": "gzip", ".gzip": "gzip", ".bz2": "bzip2"}
 
 
-def body_problems(document: Mapping[str, Any]) -> list[Problem]:
-    """Redshift's rules for a raw publish body: csv, json or avro; one schema; valid names."""
-    problems = []
-    fmt = document.get("inputFormat")
-    if isinstance(fmt, str) and fmt not in INPUT_FORMATS and fmt in get_args(PublishFormat):
-        problems.append(
-            Problem(
-                "$.inputFormat",
-                f"a Redshift table is loaded (COPY) from csv, json or avro results, not {fmt} "
-                "(pqt is for Hive)",
-            )
-        )
-    problems += path_problems(
-        document, REDSHIFT, target="Redshift", what="schema name", example="public"
-    )
-    table = document.get("table")
-    if isinstance(table, str) and table:
-        schema, dot, name = table.rpartition(".")
-        if dot and schema:
-            why = REDSHIFT.problem(schema, what="schema name")
-            if why:
-                problems.append(Problem("$.table", why))
-        why = table_name_problem(name, document.get("action"), REDSHIFT)
-        if why:
-            problems.append(Problem("$.table", why))
-    return problems
+#: Redshift's rules for a raw publish body: csv, json or avro; one schema; valid names
+RULES = BodyRules(
+    target="Redshift",
+    dialect=REDSHIFT,
+    formats=INPUT_FORMATS,
+    format_message="a Redshift table is loaded (COPY) from csv, json or avro results, not {fmt} "
+    "(pqt is for Hive)",
+    container="schema name",
+    example="public",
+    qualified_table=True,
+)
+body_problems = RULES.problems
 
 
 def _s3_url(path: str) -> str:
@@ -135,30 +122,15 @@ def _compression(paths: Sequence[str]) -> str | None:
     return found.pop() if found else None
 
 
-class RedshiftPublisher:
+class RedshiftPublisher(BasePublisher[RedshiftConnection]):
     """Publishes one job group's csv, json or avro results to one Redshift table."""
 
     target: ClassVar[str] = "Redshift"
     input_formats: ClassVar[frozenset[str]] = INPUT_FORMATS
+    body_problems = staticmethod(body_problems)
 
-    @classmethod
-    def body_problems(cls, document: Mapping[str, Any]) -> list[Problem]:
-        return body_problems(document)
-
-    def __init__(
-        self,
-        spark: SparkSession,
-        connection: RedshiftConnection,
-        body: PublishBody,
-        source: PublishSource,
-        hooks: PublishHooks | None = None,
-    ) -> None:
-        self.spark = spark
-        self.connection = connection
-        self.body = body
-        self.source = source
-        self.hooks = hooks or PublishHooks()
-        self.action = body.action
+    def setup(self) -> None:
+        body, connection = self.body, self.connection
         self.format = body.inputFormat
         self.requested = resolve_table(body.path, body.table)
         self.token = uuid.uuid4().hex[:10]

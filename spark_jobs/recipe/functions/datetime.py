@@ -62,8 +62,20 @@ def _kind(ctx: CallContext, arg: Arg, value: Column) -> T.DataType:
     return data_type(ctx, value)
 
 
+#: a time of day as TIME writes it (``23:58:59``), also with minutes only or a fraction
+_TIME_OF_DAY = r"^\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?$"
+
+
 def timestamp(ctx: CallContext, arg: Arg) -> Column:
-    """The argument as a timestamp (null when it is no date)."""
+    """The argument as a timestamp (null when it is no date).
+
+    ``TIME(h, m, s)`` as an argument is that time on 1970-01-01 (its own result is text, see
+    :func:`time`), and so is text holding a time of day only (``23:58:59``, what TIME wrote
+    into a column): the platform's date functions accept TIME's value.
+    """
+    node = arg.node
+    if isinstance(node, ast.Call) and node.name.upper() == "TIME" and len(node.args) == 3:
+        return _time_of_day([Arg(n, ctx.ctx) for n in node.args])
     value = arg.value
     kind = _kind(ctx, arg, value)
     if isinstance(kind, T.TimestampType | T.TimestampNTZType):
@@ -71,7 +83,8 @@ def timestamp(ctx: CallContext, arg: Arg) -> Column:
     if isinstance(kind, T.DateType):
         return value.cast("timestamp")
     if isinstance(kind, T.StringType):
-        return parse_datetime(value)
+        on_epoch_day = try_cast(F.concat(F.lit("1970-01-01 "), value), "timestamp")
+        return F.coalesce(parse_datetime(value), F.when(value.rlike(_TIME_OF_DAY), on_epoch_day))
     return F.lit(None).cast("timestamp")
 
 
@@ -119,18 +132,19 @@ def datetime_(ctx: CallContext, args: list[Arg]) -> Column:
     return try_make_timestamp(year, month, day, hour, minute, seconds)
 
 
+def _time_of_day(args: list[Arg]) -> Column:
+    """hour, minute, second as that time on 1970-01-01 (null when out of range)."""
+    hour, minute = (_int(a).cast("int") for a in args[:2])
+    seconds = args[2].value.cast("decimal(16,6)")
+    return try_make_timestamp(F.lit(1970), F.lit(1), F.lit(1), hour, minute, seconds)
+
+
 @function("TIME", arity=3)
 def time(ctx: CallContext, args: list[Arg]) -> Column:
-    """TIME(hour, minute, second): the time of day as text ``HH:mm:ss``."""
-    ts = try_make_timestamp(
-        F.lit(1970),
-        F.lit(1),
-        F.lit(1),
-        _int(args[0]).cast("int"),
-        _int(args[1]).cast("int"),
-        args[2].value.cast("decimal(16,6)"),
-    )
-    return F.date_format(ts, "HH:mm:ss")
+    """TIME(hour, minute, second): the time of day as text ``HH:mm:ss``; as the argument of a
+    date function (``DATEFORMAT(TIME(23, 58, 59), 'HH mm ss')``) it is a time (see
+    :func:`timestamp`)."""
+    return F.date_format(_time_of_day(args), "HH:mm:ss")
 
 
 @function("NOW", arity=(0, 1))

@@ -9,15 +9,17 @@ The platform keeps Arrays and Objects as JSON text (a String column typed Array 
   another nested function), a Spark ``array`` / ``map`` / ``struct`` column (Parquet input), or
   an array literal ``[1, 'a']``. Non-text values are turned into JSON with ``to_json`` first.
 * **Inside an expression** an array is an ``array<string>`` whose elements are each element's
-  *JSON text* (``1``, ``"a"``, ``{"k":2}``, ``null``), parsed with Spark's VARIANT reader
-  (``try_parse_json``): numbers, strings, booleans and nested values keep their JSON types, and
-  two elements are equal when their JSON texts are. An object is a ``map<string,string>`` of
-  key to value JSON text, in the object's own key order.
+  *JSON text* (``1``, ``"a"``, ``{"k":2}``, ``null``), read with ``from_json``
+  (:mod:`spark_jobs.recipe.json_text`, no VARIANT: the same on Spark 3.5 and 4): numbers,
+  strings, booleans and nested values keep their JSON types, and two elements are equal when
+  their JSON texts are. An object is a ``map<string,string>`` of key to value JSON text, in the
+  object's own key order.
 * **Output.** A function whose result is an array or an object returns JSON text
-  (``["a",1]``, ``{"k":"v"}``), which CSV outputs write as it is and typed outputs keep as text;
-  an element taken out of an array (ARRAYELEMENTAT) is the element's value as text (a string
-  without its quotes). Text that is no JSON array (object) reads as missing: the result is null.
-* JSON numbers are normalised by the VARIANT reader (``2.50`` becomes ``2.5``).
+  (``["a",1]``, ``{"k":"v"}``), which CSV outputs write as it is and JSON outputs as JSON
+  values; an element taken out of an array (ARRAYELEMENTAT) is the element's value as text (a
+  string without its quotes). Text that is no JSON array (object) reads as missing: the result
+  is null.
+* JSON numbers are normalised by the reader (``2.50`` becomes ``2.5``).
 """
 
 from __future__ import annotations
@@ -30,9 +32,23 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from spark_jobs.compat import try_cast, try_parse_json, try_variant_get
+from spark_jobs.compat import array_position, try_cast
 from spark_jobs.recipe import ast
 from spark_jobs.recipe.context import Arg, CallContext, StepContext
+from spark_jobs.recipe.json_text import (
+    array_json,
+    array_length,
+    array_value_at,
+    array_values,
+    element_number,
+    element_value,
+    map_json,
+    object_json,
+    object_keys,
+    parse_array,
+    parse_object,
+    quote_json,
+)
 from spark_jobs.recipe.registry import function
 
 
@@ -50,59 +66,23 @@ def _json_text(ctx: StepContext, column: Column, node: ast.Expr | None = None) -
     return column.cast("string")
 
 
+def text_of(ctx: StepContext, node: ast.Expr) -> Column:
+    """An array or object argument as JSON text."""
+    if isinstance(node, ast.ArrayLit):
+        return F.to_json(F.array(*[ctx.compile(i) for i in node.items]))
+    if isinstance(node, ast.ColumnRef):
+        return _json_text(ctx, Arg(node, ctx).raw, node)
+    return _json_text(ctx, ctx.compile(node), node)
+
+
 def array_of(ctx: StepContext, node: ast.Expr) -> Column:
     """An array value as ``array<string>`` of element JSON texts (null when no JSON array)."""
-    if isinstance(node, ast.ArrayLit):
-        text = F.to_json(F.array(*[ctx.compile(i) for i in node.items]))
-    elif isinstance(node, ast.ColumnRef):
-        text = _json_text(ctx, Arg(node, ctx).raw, node)
-    else:
-        text = _json_text(ctx, ctx.compile(node), node)
-    parsed = try_variant_get(try_parse_json(text), "$", "array<variant>")
-    return F.transform(parsed, lambda e: F.to_json(e))
+    return parse_array(text_of(ctx, node))
 
 
 def object_of(ctx: StepContext, node: ast.Expr) -> Column:
     """An object value as ``map<string,string>`` of value JSON texts, in its key order."""
-    if isinstance(node, ast.ColumnRef):
-        text = _json_text(ctx, Arg(node, ctx).raw, node)
-    else:
-        text = _json_text(ctx, ctx.compile(node), node)
-    # VARIANT objects sort their keys: the order comes from from_json's map
-    keys = F.map_keys(F.from_json(text, "map<string,string>"))
-    values = try_variant_get(try_parse_json(text), "$", "map<string,variant>")
-    return F.map_from_arrays(keys, F.transform(keys, lambda k: F.to_json(values[k])))
-
-
-def array_json(elements: Column) -> Column:
-    """``array<string>`` of element JSON texts as a JSON array text."""
-    return F.concat(F.lit("["), F.array_join(elements, ","), F.lit("]"))
-
-
-def quote_json(text: Column) -> Column:
-    """A string as a JSON string literal."""
-    escaped = F.regexp_replace(F.regexp_replace(text, r"\\", r"\\\\"), '"', '\\\\"')
-    escaped = F.regexp_replace(F.regexp_replace(escaped, "\n", r"\\n"), "\r", r"\\r")
-    return F.concat(F.lit('"'), F.regexp_replace(escaped, "\t", r"\\t"), F.lit('"'))
-
-
-def object_json(keys: Column, values: Column) -> Column:
-    """Parallel arrays of keys (text) and value JSON texts as a JSON object text."""
-    pairs = F.zip_with(keys, values, lambda k, v: F.concat(quote_json(k), F.lit(":"), v))
-    return F.concat(F.lit("{"), F.array_join(pairs, ","), F.lit("}"))
-
-
-def map_json(obj: Column) -> Column:
-    return object_json(F.map_keys(obj), F.map_values(obj))
-
-
-def element_value(element: Column) -> Column:
-    """An element's JSON text as its value's text (strings unquoted, JSON null as null)."""
-    return try_variant_get(try_parse_json(element), "$", "string")
-
-
-def element_number(element: Column) -> Column:
-    return try_variant_get(try_parse_json(element), "$", "double")
+    return parse_object(text_of(ctx, node))
 
 
 def _arrays(ctx: CallContext, arg: Arg, least: int = 1) -> list[Column]:
@@ -141,8 +121,7 @@ def _element_json(ctx: CallContext, arg: Arg) -> Column:
 
 @function("ARRAYLEN")
 def arraylen(ctx: CallContext, args: list[Arg]) -> Column:
-    elements = _array(ctx, args[0])
-    return F.when(elements.isNotNull(), F.size(elements)).cast("long")
+    return array_length(text_of(ctx.ctx, args[0].node)).cast("long")
 
 
 @function("ARRAYCONCAT")
@@ -200,20 +179,20 @@ def arrayelementat(ctx: CallContext, args: list[Arg]) -> Column:
     """ARRAYELEMENTAT(array, index): the element at a 0-based index (negative: from the end)."""
     index = _index(args[1])
     position = F.when(index >= 0, index + 1).otherwise(index)
-    return element_value(F.try_element_at(_array(ctx, args[0]), position))
+    return array_value_at(text_of(ctx.ctx, args[0].node), position)
 
 
 @function("ARRAYINDEXOF", arity=2)
 def arrayindexof(ctx: CallContext, args: list[Arg]) -> Column:
     """ARRAYINDEXOF(array, value): 0-based index of the first equal element, -1 when absent."""
-    return (F.array_position(_array(ctx, args[0]), _element_json(ctx, args[1])) - 1).cast("long")
+    return (array_position(_array(ctx, args[0]), _element_json(ctx, args[1])) - 1).cast("long")
 
 
 @function("ARRAYRIGHTINDEXOF", arity=2)
 def arrayrightindexof(ctx: CallContext, args: list[Arg]) -> Column:
     """ARRAYRIGHTINDEXOF(array, value): 0-based index of the last equal element, -1 if absent."""
     elements = _array(ctx, args[0])
-    position = F.array_position(F.reverse(elements), _element_json(ctx, args[1]))
+    position = array_position(F.reverse(elements), _element_json(ctx, args[1]))
     return F.when(position == 0, F.lit(-1)).otherwise(F.size(elements) - position).cast("long")
 
 
@@ -234,15 +213,23 @@ def arrayslice(ctx: CallContext, args: list[Arg]) -> Column:
 
 
 def _compare(left: Column, right: Column) -> Column:
-    """Numbers by value before text, text by its value; -1 / 0 / 1."""
-    ln, rn = element_number(left), element_number(right)
-    lt, rt = element_value(left), element_value(right)
+    """Numbers by value before text, text by its value; -1 / 0 / 1. ``left`` and ``right`` are
+    the structs of :func:`_sort_key`."""
+    ln, rn = left.getField("n"), right.getField("n")
+    lt, rt = left.getField("t"), right.getField("t")
     by_text = F.when(lt < rt, -1).when(lt > rt, 1).otherwise(0)
     return (
         F.when(ln.isNotNull() & rn.isNotNull(), F.when(ln < rn, -1).when(ln > rn, 1).otherwise(0))
         .when(ln.isNotNull(), -1)
         .when(rn.isNotNull(), 1)
         .otherwise(by_text)
+    )
+
+
+def _sort_key(element: Column) -> Column:
+    """An element with its number and text, worked out once (not in every comparison)."""
+    return F.struct(
+        element_number(element).alias("n"), element_value(element).alias("t"), element.alias("e")
     )
 
 
@@ -261,16 +248,16 @@ def arraysort(ctx: CallContext, args: list[Arg]) -> Column:
     if order not in ("ascending", "descending", "asc", "desc"):
         raise ctx.error("the order is 'ascending' or 'descending'", args[1])
     sign = -1 if order.startswith("desc") else 1
-    sorted_ = F.array_sort(_array(ctx, args[0]), lambda a, b: _compare(a, b) * sign)
-    return array_json(sorted_)
+    keyed = F.transform(_array(ctx, args[0]), _sort_key)
+    sorted_ = F.array_sort(keyed, lambda a, b: _compare(a, b) * sign)
+    return array_json(F.transform(sorted_, lambda k: k.getField("e")))
 
 
 @function("ARRAYMERGEELEMENTS", arity=(1, 2))
 def arraymergeelements(ctx: CallContext, args: list[Arg]) -> Column:
     """ARRAYMERGEELEMENTS(array, ['delimiter']): the elements' text joined."""
     delimiter = str(args[1].literal) if len(args) > 1 else ""
-    values = F.transform(_array(ctx, args[0]), element_value)
-    return F.array_join(values, delimiter)
+    return F.array_join(array_values(text_of(ctx.ctx, args[0].node)), delimiter)
 
 
 @function("ARRAYSTOMAP", arity=2)
@@ -285,7 +272,7 @@ def arraystomap(ctx: CallContext, args: list[Arg]) -> Column:
         lambda i: (
             (F.size(keys) >= i)
             & F.try_element_at(keys, i).isNotNull()
-            & (F.array_position(keys, F.try_element_at(keys, i)) == i)
+            & (array_position(keys, F.try_element_at(keys, i)) == i)
         ),
     )
     picked_keys = F.transform(kept, lambda i: F.try_element_at(keys, i))
@@ -301,7 +288,7 @@ def arraystomap(ctx: CallContext, args: list[Arg]) -> Column:
 @function("KEYS")
 def keys(ctx: CallContext, args: list[Arg]) -> Column:
     """KEYS(object): its keys as an array, in the object's order."""
-    return array_json(F.transform(F.map_keys(object_of(ctx.ctx, args[0].node)), quote_json))
+    return array_json(F.transform(object_keys(text_of(ctx.ctx, args[0].node)), quote_json))
 
 
 @function("FILTEROBJECT", arity=2)
@@ -325,7 +312,8 @@ def filterobject(ctx: CallContext, args: list[Arg]) -> Column:
 
 def _numbers(ctx: CallContext, arg: Arg) -> Column:
     """The numeric elements (others skipped) as doubles."""
-    numbers = F.transform(_array(ctx, arg), element_number)
+    values = array_values(text_of(ctx.ctx, arg.node))
+    numbers = F.transform(values, lambda v: try_cast(v, "double"))
     return F.filter(numbers, lambda x: x.isNotNull())
 
 

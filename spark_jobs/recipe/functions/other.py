@@ -10,9 +10,10 @@ from __future__ import annotations
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from spark_jobs.compat import array_position
 from spark_jobs.recipe import ast
 from spark_jobs.recipe.context import Arg, CallContext
-from spark_jobs.recipe.functions.nested import object_json, quote_json
+from spark_jobs.recipe.json_text import object_json, quote_json
 from spark_jobs.recipe.registry import function
 
 # --- conditions -----------------------------------------------------------------------------
@@ -161,12 +162,6 @@ def subdomain(ctx: CallContext, args: list[Arg]) -> Column:
     return F.when(F.size(labels) >= 3, F.array_join(F.slice(labels, 1, F.size(labels) - 2), "."))
 
 
-def _position(array: Column, value: Column) -> Column:
-    """1-based position of the first equal element (by name: ``F.array_position`` takes a
-    Column value only from Spark 4 on)."""
-    return F.call_function("array_position", array, value)
-
-
 @function("URLPARAMS")
 def urlparams(ctx: CallContext, args: list[Arg]) -> Column:
     """URLPARAMS(url): the query parameters as an object ``{"name": "value"}`` (the first of
@@ -178,7 +173,7 @@ def urlparams(ctx: CallContext, args: list[Arg]) -> Column:
     positions = F.sequence(F.lit(1), F.greatest(F.size(names), F.lit(1)))
     kept = F.filter(
         positions,
-        lambda i: (F.size(names) >= i) & (_position(names, F.try_element_at(names, i)) == i),
+        lambda i: (F.size(names) >= i) & (array_position(names, F.try_element_at(names, i)) == i),
     )
     keys = F.transform(kept, lambda i: F.try_element_at(names, i))
     texts = F.transform(kept, lambda i: quote_json(F.try_element_at(values, i)))

@@ -10,22 +10,26 @@ DoubleMetaphone package (Lawrence Philips' C++ code; full-length codes, as the r
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from doublemetaphone import doublemetaphone
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
 from spark_jobs.recipe import ast
 from spark_jobs.recipe.context import Arg, CallContext
-from spark_jobs.recipe.functions.nested import array_json, quote_json
+from spark_jobs.recipe.json_text import array_json, quote_json
 from spark_jobs.recipe.registry import function
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _encode(value: object) -> list[str] | None:
     # a missing value (null or empty text) has no codes
-    if value is None or value == "" or (isinstance(value, float) and pd.isna(value)):
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
         return None
     primary, secondary = doublemetaphone(str(value))
     return [primary, secondary]
@@ -39,7 +43,13 @@ def _encode_batch(values: pd.Series) -> pd.Series:
 @functools.cache
 def _codes_udf() -> Callable[[Column], Column]:
     # made on first use, on the driver: a UDF built at import time would need a SparkContext in
-    # every Python worker that imports this module to unpickle _encode_batch
+    # every Python worker that imports this module to unpickle _encode_batch. pandas is imported
+    # here, not with the module: every recipe's parse loads this module, and importing pandas
+    # cost each run about half a second (pyspark reads the UDF's kind from the type hints,
+    # which therefore get the real class now)
+    import pandas
+
+    _encode_batch.__annotations__ = {"values": pandas.Series, "return": pandas.Series}
     return F.pandas_udf(_encode_batch, "array<string>")  # type: ignore[call-overload]
 
 

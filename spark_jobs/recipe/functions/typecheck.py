@@ -7,6 +7,8 @@ from functools import reduce
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from spark_jobs.dateformats import type_format_patterns
+from spark_jobs.recipe import ast
 from spark_jobs.recipe.context import Arg, CallContext
 from spark_jobs.recipe.registry import function
 from spark_jobs.recipe.types import (
@@ -29,6 +31,8 @@ def _any(columns: list[Column]) -> Column:
 def _wtype(ctx: CallContext, arg: Arg, value: Arg | None = None) -> WrangleType:
     """The type named by ``arg``; a column ``value`` of that type lends its Datetime formats."""
     wtype = _named_type(ctx, arg)
+    if wtype.formats:  # given with the type: they decide
+        return wtype
     column_type = value.wtype if value is not None else None
     if column_type is not None and column_type.name == wtype.name and column_type.formats:
         return column_type
@@ -36,10 +40,20 @@ def _wtype(ctx: CallContext, arg: Arg, value: Arg | None = None) -> WrangleType:
 
 
 def _named_type(ctx: CallContext, arg: Arg) -> WrangleType:
+    """``'Integer'``, or the platform's ``['Datetime', 'mm-dd-yy', 'mm*dd*yyyy']`` (the type, a
+    format and its family, as in settype)."""
+    formats: list[str] = []
+    if isinstance(arg.node, ast.ArrayLit) and arg.node.items:
+        items = [Arg(item, arg.ctx) for item in arg.node.items]
+        if not all(item.is_literal for item in items):
+            raise ctx.error("the data type must be ['Type', 'format', ...] of quoted texts", arg)
+        arg, formats = items[0], [str(item.literal) for item in items[1:]]
     if not arg.is_literal:
         raise ctx.error("the data type must be a quoted literal such as 'Integer'", arg)
     name = str(arg.literal)
     try:
+        if formats:
+            return WrangleType.parse(name, type_format_patterns(formats))
         return WrangleType.parse(name)
     except KeyError:
         from spark_jobs.recipe.parser import suggest

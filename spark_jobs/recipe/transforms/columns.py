@@ -7,6 +7,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from spark_jobs import metadata_columns
+from spark_jobs.dateformats import type_format_patterns
 from spark_jobs.recipe import ast
 from spark_jobs.recipe.context import StepContext, quoted, visible_columns
 from spark_jobs.recipe.registry import transform
@@ -104,11 +105,153 @@ def set_(ctx: StepContext) -> DataFrame:
     return ctx.df.select(*[values.get(c, quoted(c)) for c in ctx.df.columns])
 
 
-@transform("rename", optional=("type", "mapping", "col", "to", "value"))
-def rename(ctx: StepContext) -> DataFrame:
-    kind = str(ctx.literal("type", "manual")).lower()
+def _renamed(ctx: StepContext, df: DataFrame, mapping: dict[str, str]) -> DataFrame:
+    """``df`` with the columns of ``mapping`` renamed; new names must be unique and non-empty."""
+    for new in mapping.values():
+        if not new:
+            raise ctx.error("a column name cannot be empty")
+    final = [mapping.get(c, c) for c in df.columns]
+    duplicates = sorted({n for n in final if final.count(n) > 1})
+    if duplicates:
+        raise ctx.error(f"rename would create duplicate column {duplicates[0]!r}")
+    return df.select(
+        *[quoted(c).alias(mapping[c]) if c in mapping else quoted(c) for c in df.columns]
+    )
+
+
+def _find_and_replace(ctx: StepContext) -> dict[str, str]:
+    """``type: findAndReplace col: * on: `any_{digit}+` with: ''``: the names of the listed
+    columns with the first match of ``on:`` (every match with ``matchAll: true``) replaced."""
+    import re
+
+    from spark_jobs.recipe.context import regex_of
+
+    if not ctx.has("on"):
+        raise ctx.error("type: findAndReplace needs on: (a string, `pattern` or /regex/)")
+    node = ctx.node("on")
+    try:
+        # column names are known when the recipe is compiled: the (Java) regex runs in Python,
+        # whose dialect reads what patterns, strings and ordinary /regex/ produce
+        regex = re.compile(
+            regex_of(ctx, node), re.IGNORECASE if ctx.flag("ignorecase", False) else 0
+        )
+    except re.error as exc:
+        raise ctx.error(f"on: cannot be matched against column names: {exc}", node) from None
+    with_value = ctx.literal("with", "")
+    replacement = "" if with_value is None else str(with_value)
+    count = 0 if ctx.flag("matchall", False) else 1
+    names = ctx.column_names("col") if ctx.has("col") else visible_columns(ctx.df)
+    return {n: regex.sub(lambda _m: replacement, n, count=count) for n in names}
+
+
+def _header_rows(ctx: StepContext) -> DataFrame:
+    """``type: header method: multi sourcerownumbers: 1,2,3 separator: '-' filltype: true``:
+    the names come from those source rows (their values joined by ``separator:``, default a
+    space), which leave the data. With ``filltype: true`` an empty cell of a header row takes
+    the value on its left (a merged cell of a spreadsheet header). A column whose header cells
+    are all empty keeps its name. Reads those rows with one small Spark job."""
+    method = str(ctx.literal("method", "multi")).lower()
+    if method not in ("multi", "single"):
+        raise ctx.error("method: is single or multi", ctx.step.param("method"))
+    param = "sourcerownumbers" if ctx.has("sourcerownumbers") else "sourcerownumber"
+    numbers: list[int] = []
+    for node in ctx.values(param):
+        value = ctx.literal_of(node)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ctx.error(f"{param}: takes source row numbers (1, 2, ...)", node)
+        numbers.append(value)
+    if not numbers:
+        raise ctx.error("type: header needs sourcerownumbers: (the rows holding the names)")
+    if method == "single" and len(numbers) != 1:
+        raise ctx.error("method: single takes one source row", ctx.step.param(param))
+    df = ctx.df
+    if metadata_columns.SOURCE_ROW_NUMBER not in df.columns:
+        raise ctx.error(
+            f"rename type: header needs $sourcerownumber, which this source lacks "
+            f"(the rows {numbers} cannot be found)",
+            ctx.step.param(param),
+        )
+    separator = ctx.text("separator", " ") or ""
+    fill = ctx.flag("filltype", False)
+    visible = visible_columns(df)
+    number = quoted(metadata_columns.SOURCE_ROW_NUMBER)
+    found = {
+        r[0]: list(r[1:])
+        for r in df.filter(number.isin(numbers))
+        .select(number, *[quoted(c).cast("string") for c in visible])
+        .collect()
+    }
+    lacking = [n for n in numbers if n not in found]
+    if lacking:
+        raise ctx.error(f"type: header: the dataset has no source row {lacking[0]}")
+    cells: list[list[str]] = []
+    for n in numbers:
+        row = ["" if v is None else str(v) for v in found[n]]
+        if fill:
+            for k in range(1, len(row)):
+                if row[k] == "":
+                    row[k] = row[k - 1]
+        cells.append(row)
     mapping: dict[str, str] = {}
-    if ctx.has("mapping"):
+    taken: set[str] = set()
+    for k, column in enumerate(visible):
+        parts = [row[k] for row in cells if row[k] != ""]
+        base = separator.join(parts) if parts else column
+        candidate, m = base, 2
+        while candidate in taken:
+            candidate, m = f"{base}{m}", m + 1
+        taken.add(candidate)
+        mapping[column] = candidate
+    return _renamed(ctx, df.filter(~number.isin(numbers)), mapping)
+
+
+_RENAME_PARAMS = {
+    "manual": ("mapping", "col", "to"),
+    "findandreplace": ("col", "on", "with", "matchall", "ignorecase"),
+    "header": ("method", "sourcerownumbers", "sourcerownumber", "separator", "filltype"),
+    "prefix": ("col", "value"),
+    "suffix": ("col", "value"),
+}
+
+
+@transform(
+    "rename",
+    optional=(
+        "type",
+        "mapping",
+        "col",
+        "to",
+        "value",
+        "on",
+        "with",
+        "matchall",
+        "ignorecase",
+        "method",
+        "sourcerownumbers",
+        "sourcerownumber",
+        "separator",
+        "filltype",
+    ),
+)
+def rename(ctx: StepContext) -> DataFrame:
+    """``type: manual mapping: [old,'new'], ...`` (or ``col: to:``), ``type: findAndReplace``,
+    ``type: header`` (names from source rows), ``type: prefix|suffix value:``."""
+    kind = str(ctx.literal("type", "manual")).lower()
+    if kind not in _RENAME_PARAMS:
+        raise ctx.error(
+            f"rename type: is one of manual, findAndReplace, header, prefix, suffix, not {kind!r}",
+            ctx.step.param("type"),
+        )
+    allowed = {"type", *_RENAME_PARAMS[kind]}
+    for p in ctx.step.params:
+        if p.name.lower() not in allowed:
+            raise ctx.error(f"{p.name}: does not go with rename type: {kind}", p)
+    if kind == "header":
+        return _header_rows(ctx)
+    mapping: dict[str, str] = {}
+    if kind == "findandreplace":
+        mapping = _find_and_replace(ctx)
+    elif ctx.has("mapping"):
         for pair in ctx.values("mapping"):
             if not (isinstance(pair, ast.ArrayLit) and len(pair.items) == 2):
                 raise ctx.error("mapping: takes [column, 'new name'] pairs", pair)
@@ -126,16 +269,7 @@ def rename(ctx: StepContext) -> DataFrame:
         mapping = {n: (affix + n if kind == "prefix" else n + affix) for n in names}
     else:
         raise ctx.error("rename needs mapping: [column, 'new'] (or col: with to:)")
-    for new in mapping.values():
-        if not new:
-            raise ctx.error("a column name cannot be empty")
-    final = [mapping.get(c, c) for c in ctx.df.columns]
-    duplicates = sorted({n for n in final if final.count(n) > 1})
-    if duplicates:
-        raise ctx.error(f"rename would create duplicate column {duplicates[0]!r}")
-    return ctx.df.select(
-        *[quoted(c).alias(mapping[c]) if c in mapping else quoted(c) for c in ctx.df.columns]
-    )
+    return _renamed(ctx, ctx.df, mapping)
 
 
 @transform("drop", required=("col",), optional=("action",))
@@ -163,8 +297,12 @@ def move(ctx: StepContext) -> DataFrame:
         position = str(ctx.literal("position", "end")).lower()
         anchor = ctx.names_of(ctx.values("column"))[0] if ctx.has("column") else None
     if anchor in names:
-        raise ctx.error("cannot move a column next to itself", ctx.step.param("col"))
-    if position in ("beginning", "start", "first"):
+        # the platform writes this when the moved columns include the one they go next to:
+        # they gather, in the listed order, where that column stands
+        at = ctx.df.columns.index(anchor)
+        before = [c for c in rest if ctx.df.columns.index(c) < at]
+        order = before + names + rest[len(before) :]
+    elif position in ("beginning", "start", "first"):
         order = names + rest
     elif position in ("end", "last"):
         order = rest + names
@@ -176,48 +314,34 @@ def move(ctx: StepContext) -> DataFrame:
     return ctx.df.select(*[quoted(c) for c in order])
 
 
-#: the platform's date tokens -> Spark's (month is ``mm`` in a date, minutes after ``HH:``)
-_PLATFORM_FORMAT = [
-    ("yyyy", "yyyy"),
-    ("yy", "yy"),
-    ("mmmm", "MMMM"),
-    ("mmm", "MMM"),
-    ("mm", "MM"),
-    ("dd", "dd"),
-    ("m", "M"),
-    ("d", "d"),
-]
-
-
-def platform_datetime_format(fmt: str) -> str:
-    """A platform Datetime format (``mm-dd-yyyy``, ``yyyy-mm-dd HH:MM:SS``) as a Spark pattern."""
-    if " " in fmt or "T" in fmt:
-        date, sep, time = fmt.partition(" ") if " " in fmt else fmt.partition("T")
-        time = time.replace("MM", "mm").replace("SS", "ss").replace("hh", "HH")
-        return platform_datetime_format(date) + (sep if sep == " " else "'T'") + time
-    out = []
-    i = 0
-    while i < len(fmt):
-        for src, dst in _PLATFORM_FORMAT:
-            if fmt.lower().startswith(src, i):
-                out.append(dst)
-                i += len(src)
-                break
-        else:
-            ch = fmt[i]
-            out.append(ch if not ch.isalpha() else f"'{ch}'")
-            i += 1
-    return "".join(out)
-
-
-@transform("settype", required=("col", "type"))
+@transform("settype", required=("col", "type"), optional=("lockdatatype", "datetimetype"))
 def settype(ctx: StepContext) -> DataFrame:
+    """``settype col: a type: Integer``; ``type: 'Datetime', 'mm-dd-yy', 'mm*dd*yyyy'`` or the platform's
+    ``datetimeType: 'Datetime','yy-mm-dd hh:mm:ss','yyyy*mm*dd*HH:MM:SS'`` give the format
+    and its family (see :func:`spark_jobs.dateformats.type_format_patterns`). ``lockDataType: true`` is accepted: this engine never
+    re-infers a type after a step, so every type is locked."""
     names = ctx.column_names("col")
     values = ctx.values("type")
+    if ctx.has("datetimetype") and str(ctx.literal_of(values[0])).lower() in ("datetime", "date"):
+        # as downloaded: type: Datetime datetimeType: 'Datetime','yy-mm-dd','yyyy*mm*dd', the
+        # older type: 'Datetime','yy-mm-dd','yyyy*mm*dd' with the formats in a parameter apart
+        values = ctx.values("datetimetype")
     type_name = str(ctx.literal_of(values[0]))
-    formats = [str(ctx.literal_of(v)) for v in values[1:2]]
+    formats = [str(ctx.literal_of(v)) for v in values[1:]]
+    if ctx.has("lockdatatype"):
+        ctx.flag("lockdatatype")  # must be true or false; no effect (see above)
+    if ctx.has("datetimetype"):
+        spec = ctx.values("datetimetype")
+        spec_type = str(ctx.literal_of(spec[0]))
+        if spec_type.lower() != type_name.lower():
+            raise ctx.error(
+                f"datetimeType: describes {spec_type!r}, but type: is {type_name!r}", spec[0]
+            )
+        if formats:
+            raise ctx.error("give the format in type: or in datetimeType:, not both", values[1])
+        formats = [str(ctx.literal_of(v)) for v in spec[1:]]
     try:
-        wtype = WrangleType.parse(type_name, [platform_datetime_format(f) for f in formats])
+        wtype = WrangleType.parse(type_name, type_format_patterns(formats))
     except KeyError:
         from spark_jobs.recipe.parser import suggest
         from spark_jobs.recipe.types import known_type_names

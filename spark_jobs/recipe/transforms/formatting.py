@@ -18,6 +18,7 @@ from spark_jobs.recipe import ast
 from spark_jobs.recipe.context import StepContext, quoted
 from spark_jobs.recipe.registry import transform
 from spark_jobs.recipe.transforms.columns import replace_column
+from spark_jobs.recipe.types import WrangleType
 
 
 @transform("comment", required=("comment",))
@@ -144,18 +145,36 @@ def _pairs(ctx: StepContext, param: str) -> list[tuple[ast.Expr, ast.Expr]]:
     return out
 
 
+#: case condition: (as the platform writes it) -> the parameter of that form
+_CASE_CONDITIONS = {"ifthenelse": "if", "columnconditions": "colcases", "customconditions": "cases"}
+
+
 @transform(
     "case",
-    optional=("if", "then", "else", "col", "colcases", "cases", "default", "as"),
+    optional=("condition", "if", "then", "else", "col", "colcases", "cases", "default", "as"),
 )
 def case(ctx: StepContext) -> DataFrame:
     """``if: then: else:``, ``col: colCases: [value, result], ... default:`` (exact matches of
     one column) or ``cases: [test, result], ... default:`` (the first true test wins); the
-    result goes to the new column ``as:`` (default ``case``, ``case1``, ...) at the end."""
+    result goes to the new column ``as:`` (default ``case``, ``case1``, ...) at the end.
+    ``condition: ifThenElse | columnConditions | customConditions``, which the platform writes
+    first, names the form."""
     forms = [f for f in ("if", "colcases", "cases") if ctx.has(f)]
     if len(forms) != 1:
         raise ctx.error("case needs exactly one of if: (with then:), colCases: (with col:), cases:")
     form = forms[0]
+    if ctx.has("condition"):
+        node = ctx.node("condition")
+        named = node.name if isinstance(node, ast.ColumnRef) else ctx.literal("condition")
+        wanted = _CASE_CONDITIONS.get(str(named).lower())
+        if wanted is None:
+            raise ctx.error(
+                f"condition: is ifThenElse, columnConditions or customConditions, not {named!r}",
+                node,
+            )
+        if wanted != form:
+            spelled = {"if": "if:", "colcases": "colCases:", "cases": "cases:"}
+            raise ctx.error(f"condition: {named} goes with {spelled[wanted]}", node)
     if form == "if":
         if not ctx.has("then"):
             raise ctx.error("if: needs then:")
@@ -201,3 +220,50 @@ def case(ctx: StepContext) -> DataFrame:
     if name in ctx.df.columns:
         return replace_column(ctx.df, name, value)
     return ctx.df.withColumn(name, value)
+
+
+#: dateformat type: -> the platform format it stands for (``custom`` takes ``format:``)
+DATEFORMAT_TYPES: dict[str, str] = {
+    "ddmmcommondate": "dd/MM/yyyy",
+    "mmddcommondate": "MM/dd/yyyy",
+}
+
+
+@transform("dateformat", required=("col", "type"), optional=("format",))
+def dateformat(ctx: StepContext) -> DataFrame:
+    """``dateformat col: a, b type: custom format: 'dd-MM-yyyy'`` (or a named format such as
+    ``type: ddmmcommondate``): each value rewritten in place as DATEFORMAT($col, format) does;
+    a value that is no date becomes missing. The columns stay typed Datetime, in that format."""
+    from spark_jobs.dateformats import FormatError, spark_pattern
+
+    kind_node = ctx.node("type")
+    kind = str(kind_node.name if isinstance(kind_node, ast.ColumnRef) else ctx.literal("type"))
+    if kind.lower() == "custom":
+        if not ctx.has("format"):
+            raise ctx.error("dateformat type: custom needs format: (such as 'yyyy-MM-dd')")
+        node = ctx.node("format")
+        if not isinstance(node, ast.StringLit):
+            raise ctx.error("format: takes a quoted date format such as 'yyyy-MM-dd'", node)
+        fmt = node.value
+    elif kind.lower() in DATEFORMAT_TYPES:
+        if ctx.has("format"):
+            raise ctx.error("format: goes with type: custom", ctx.step.param("format"))
+        fmt = DATEFORMAT_TYPES[kind.lower()]
+        node = ast.StringLit(fmt, pos=kind_node.pos)
+    else:
+        known = ["custom", *DATEFORMAT_TYPES]
+        raise ctx.error(
+            f"unknown dateformat type {kind!r} (known: {', '.join(known)})",
+            kind_node,
+            difflib.get_close_matches(kind.lower(), known, n=2, cutoff=0.6),
+        )
+    try:
+        pattern = spark_pattern(fmt)
+    except FormatError as exc:
+        raise ctx.error(f"bad date format {fmt!r}: {exc}", node) from None
+    metadata = WrangleType("Datetime", (pattern,)).to_metadata()
+    df = ctx.df
+    for name in ctx.column_names("col"):
+        call = ast.Call("DATEFORMAT", (ast.ColumnRef(name, quoted=True), node), pos=node.pos)
+        df = replace_column(df, name, ctx.compile(call), metadata)
+    return df

@@ -1,10 +1,15 @@
-"""Grouping transforms: aggregate (one row per group) and window (a value per row, ordered)."""
+"""Grouping transforms: aggregate and groupby (one row per group), window (a value per row,
+ordered), pivot / unpivot, and bin (bin numbers from the column's range or given limits)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
+from spark_jobs.compat import try_cast
 from spark_jobs.recipe import ast
 from spark_jobs.recipe.context import StepContext, quoted
 from spark_jobs.recipe.registry import transform
@@ -43,56 +48,108 @@ def window(ctx: StepContext) -> DataFrame:
     return df
 
 
-def _safe(value: object) -> str:
-    text = "null" if value is None else str(value)
-    return "".join(ch if ch.isalnum() else "_" for ch in text)
+def _platform_name(node: ast.Expr) -> str:
+    """The name the platform gives an aggregate column in groupby and pivot: ``COUNT()`` is
+    ``row_count``, ``SUM(Qty)`` is ``sum_Qty`` (its flow exports list ``row_count``,
+    ``average_subscriber_age``, ``countdistinct_CALL_TYPE``)."""
+    if isinstance(node, ast.Call) and node.name.upper() == "COUNT" and not node.args:
+        return "row_count"
+    return _default_name(node)
 
 
-@transform("pivot", required=("col", "value"), optional=("group", "limit"))
-def pivot(ctx: StepContext) -> DataFrame:
-    """One row per group, one column per (aggregate, distinct value of col:).
-
-    Columns are named ``<aggregate name>_<value>`` (``sum_amount_west``). The distinct values
-    are read with one small Spark job when the recipe is compiled (at most ``limit:``, 50).
-    """
+def _aggregates(ctx: StepContext, naming: Callable[[ast.Expr], str]) -> list[tuple[str, Column]]:
+    """``value:`` aggregates with their names (``as:`` first, then ``naming``)."""
     ctx.allow_aggregate = True
-    (source,) = ctx.column_names("col")[:1]
+    names = [str(ctx.literal_of(v)) for v in ctx.values("as")] if ctx.has("as") else []
+    out: list[tuple[str, Column]] = []
+    for i, node in enumerate(ctx.values("value")):
+        name = names[i] if i < len(names) else naming(node)
+        out.append((name, ctx.compile(node)))
+    return out
+
+
+def _grouped(ctx: StepContext, group: list[str], aggregates: list[tuple[str, Column]]) -> DataFrame:
+    """One row per group (one row in all without ``group:``): the group columns, then the
+    aggregates; without aggregates, the distinct groups."""
+    if not aggregates:
+        if not group:
+            raise ctx.error(f"{ctx.step.transform} needs group:, value: or both")
+        return ctx.df.select(*[quoted(g) for g in group]).distinct()
+    grouped = ctx.df.groupBy(*[quoted(g) for g in group])
+    return grouped.agg(*[column.alias(name) for name, column in aggregates])
+
+
+@transform("groupby", required=("type",), optional=("group", "value", "as"))
+def groupby(ctx: StepContext) -> DataFrame:
+    """``groupby group: a, b value: SUM(x), ANY(y) type: agg``: one row per group with its
+    aggregates (``sum_x``, ``any_y``, ``row_count`` for COUNT()); without ``group:`` one row
+    over the whole dataset; without ``value:`` the distinct groups."""
+    kind = str(ctx.literal("type")).lower()
+    if kind != "agg":
+        raise ctx.error(f"groupby type: is agg, not {kind!r}", ctx.step.param("type"))
     group = ctx.column_names("group") if ctx.has("group") else []
+    aggregates = _aggregates(ctx, _platform_name) if ctx.has("value") else []
+    if ctx.has("as") and not ctx.has("value"):
+        raise ctx.error("as: names value: aggregates", ctx.step.param("as"))
+    return _grouped(ctx, group, aggregates)
+
+
+@transform("pivot", required=("value",), optional=("col", "group", "limit"))
+def pivot(ctx: StepContext) -> DataFrame:
+    """One row per group, one column per (distinct value of ``col:``, aggregate), named
+    ``<aggregate name>_<value>`` with the value as it is (``sum_amount_west``,
+    ``any_value_1 -- ID_CUSTOMER``); several ``col:`` columns pivot on their values joined by
+    ``_``. Without ``col:`` the aggregates per group (``value: SUM(x), AVERAGE(x) group: g``).
+
+    The distinct values are read with one small Spark job when the recipe is compiled
+    (at most ``limit:``, 50).
+    """
+    aggregates = _aggregates(ctx, _platform_name)
+    group = ctx.column_names("group") if ctx.has("group") else []
+    if not ctx.has("col"):
+        return _grouped(ctx, group, aggregates)
+    sources = ctx.column_names("col")
     limit = ctx.integer("limit", 50) or 50
+    texts = [quoted(c).cast("string") for c in sources]
+    key = texts[0] if len(texts) == 1 else F.concat_ws("_", *texts)
+    pivot_column = "__sj_pivot"
+    keyed = ctx.df.withColumn(pivot_column, key)
     values = [
         r[0]
-        for r in ctx.df.select(quoted(source))
+        for r in keyed.select(pivot_column)
         .distinct()
-        .orderBy(quoted(source))
+        .orderBy(pivot_column)
         .limit(limit + 1)
         .collect()
     ]
     if len(values) > limit:
         raise ctx.error(
-            f"pivot: column {source!r} has more than {limit} distinct values (raise limit:)",
+            f"pivot: {', '.join(repr(c) for c in sources)} has more than {limit} distinct "
+            "values (raise limit:)",
             ctx.step.param("col"),
         )
-    aggregates = [(_default_name(node), ctx.compile(node)) for node in ctx.values("value")]
-    pivoted = ctx.df.groupBy(*[quoted(g) for g in group]).pivot(source, values)
+    pivoted = keyed.groupBy(*[quoted(g) for g in group]).pivot(pivot_column, values)
     out = pivoted.agg(*[column.alias(name) for name, column in aggregates])
-    renamed = []
-    for c in out.columns:
-        if c in group:
-            renamed.append(quoted(c))
-            continue
-        value, _, agg = c.rpartition("_") if len(aggregates) > 1 else (c, "", aggregates[0][0])
-        if len(aggregates) > 1:
-            # Spark names them <value>_<alias>; the alias itself may contain '_'
-            for name, _col in aggregates:
-                if c.endswith("_" + name):
-                    value, agg = c[: -len(name) - 1], name
-        renamed.append(quoted(c).alias(f"{agg}_{_safe(value)}"))
-    return out.select(*renamed)
+    # Spark orders the new columns by value, then by aggregate, as the platform does
+    names = [f"{name}_{'null' if v is None else v}" for v in values for name, _ in aggregates]
+    made = out.columns[len(group) :]
+    return out.select(
+        *[quoted(g) for g in group],
+        *[quoted(c).alias(n) for c, n in zip(made, names, strict=True)],
+    )
 
 
 @transform("unpivot", required=("col",), optional=("groupevery",))
 def unpivot(ctx: StepContext) -> DataFrame:
-    """The listed columns become rows: ``key`` (the column name) and ``value`` (its text)."""
+    """The listed columns become rows: ``key`` (the column name) and ``value`` (its text).
+    ``groupEvery: 1`` (what the platform writes) is the same; larger groups are refused."""
+    every = ctx.integer("groupevery", 1)
+    if every != 1:
+        raise ctx.error(
+            "unpivot groupEvery: other than 1 is not supported (the stored reference does not "
+            "describe it)",
+            ctx.step.param("groupevery"),
+        )
     names = ctx.column_names("col")
     keep = [c for c in ctx.df.columns if c not in names]
     pairs = F.array(
@@ -104,3 +161,81 @@ def unpivot(ctx: StepContext) -> DataFrame:
         F.col("__kv.key").alias("key"),
         F.col("__kv.value").alias("value"),
     )
+
+
+def _numbers(ctx: StepContext, name: str) -> Column:
+    """A column's numeric values (missing where the value is no number)."""
+    if isinstance(ctx.fields[name].dataType, T.NumericType):
+        return quoted(name).cast("double")
+    return try_cast(quoted(name).cast("string"), "double")
+
+
+def _bin_edges(ctx: StepContext) -> list[float]:
+    edges: list[float] = []
+    for node in ctx.values("binvalues"):
+        value = ctx.literal_of(node)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ctx.error("binValues: takes numbers", node)
+        edges.append(float(value))
+    if not edges:
+        raise ctx.error("options: customBins needs binValues: (the bins' lower limits)")
+    if edges != sorted(set(edges)):
+        raise ctx.error("binValues: must be increasing", ctx.step.param("binvalues"))
+    return edges
+
+
+@transform(
+    "bin",
+    required=("col", "options"),
+    optional=("bins", "binvalues", "default", "as"),
+)
+def bin_(ctx: StepContext) -> DataFrame:
+    """A new column (``as:``, default ``bin_<col>``, right of the source) with the bin number
+    of each numeric value, from 0. ``options: equalBins bins: n``: ``n`` bins of equal width
+    from the column's minimum to its maximum (read with one small Spark job when the recipe is
+    compiled; the maximum is in the last bin). ``options: customBins binValues: 2000, 5000``:
+    bin 0 below the first value, 1 from it up to the next, ... (each value starts a bin).
+    ``default:`` is the bin of a missing or non-numeric value (else missing)."""
+    options = str(ctx.literal("options")).lower()
+    sources = ctx.column_names("col")
+    if len(sources) != 1:
+        raise ctx.error("bin takes one column", ctx.step.param("col"))
+    source = sources[0]
+    value = _numbers(ctx, source)
+    if options == "equalbins":
+        if ctx.has("binvalues"):
+            raise ctx.error("binValues: goes with options: customBins", ctx.step.param("binvalues"))
+        count = ctx.integer("bins", None)
+        if count is None or count < 1:
+            raise ctx.error("options: equalBins needs bins: (a whole number of at least 1)")
+        low, high = ctx.df.select(F.min(value), F.max(value)).first() or (None, None)
+        if low is None or high is None or high == low:
+            number = F.when(value.isNotNull(), F.lit(0))
+        else:
+            width = (high - low) / count
+            position = F.floor((value - F.lit(low)) / F.lit(width))
+            number = F.when(value.isNotNull(), F.least(position, F.lit(count - 1)))
+    elif options == "custombins":
+        # ``bins:`` is read but not needed: the one real recipe writes bins: 2 with four values
+        ctx.integer("bins", None)
+        edges = _bin_edges(ctx)
+        number = sum(
+            (F.when(value >= F.lit(e), F.lit(1)).otherwise(F.lit(0)) for e in edges),
+            F.lit(0),
+        )
+        number = F.when(value.isNotNull(), number)
+    else:
+        raise ctx.error(
+            f"bin options: is equalBins or customBins, not {options!r}", ctx.step.param("options")
+        )
+    number = number.cast("long")
+    if ctx.has("default"):
+        fallback = ctx.literal("default")
+        if isinstance(fallback, bool) or not isinstance(fallback, int):
+            raise ctx.error("default: takes a whole number (a bin)", ctx.step.param("default"))
+        number = F.coalesce(number, F.lit(fallback).cast("long"))
+    name = ctx.new_name("as") if ctx.has("as") else f"bin_{source}"
+    df = ctx.df
+    if name in df.columns:
+        return df.select(*[number.alias(name) if c == name else quoted(c) for c in df.columns])
+    return ctx.place_after(df.withColumn(name, number), name, source)

@@ -38,12 +38,31 @@ def _first(value: Column, regex: str, group: int = 0) -> Column:
     return F.try_element_at(F.regexp_extract_all(value, F.lit(regex), F.lit(group)), F.lit(1))
 
 
-def _replace_with_parts(ctx: StepContext, source: str, parts: list[Column]) -> DataFrame:
-    """``source`` replaced, in place, by ``source1``, ``source2``, ... (the split transforms)."""
+def split_names(columns: list[str], source: str, count: int) -> list[str]:
+    """Names of the ``count`` columns a split of ``source`` makes, as the platform names them:
+    the source's name without its trailing digits, numbered from 1, skipping names the dataset
+    already has, in any case (the source's included). ``MyValues`` gives ``MyValues1``, ``MyValues2``, ...;
+    ``column1`` gives ``column2``, ``column3``, ... (the platform's own flow exports list these)."""
+    base = source.rstrip("0123456789") or source
+    taken = {c.lower() for c in columns}
+    names: list[str] = []
+    n = 1
+    while len(names) < count:
+        name = f"{base}{n}"
+        if name.lower() not in taken:
+            names.append(name)
+            taken.add(name.lower())
+        n += 1
+    return names
+
+
+def replace_with_parts(ctx: StepContext, source: str, parts: list[Column]) -> DataFrame:
+    """``source`` replaced, in place, by the split's new columns (see :func:`split_names`)."""
+    names = split_names(ctx.df.columns, source, len(parts))
     columns: list[Column] = []
     for c in ctx.df.columns:
         if c == source:
-            columns.extend(p.alias(f"{source}{i + 1}") for i, p in enumerate(parts))
+            columns.extend(p.alias(n) for p, n in zip(parts, names, strict=True))
         else:
             columns.append(quoted(c))
     return ctx.df.select(*columns)
@@ -184,7 +203,7 @@ def split_columns(ctx: StepContext, source: str, how: str) -> DataFrame:
         if limit < 1:
             raise ctx.error("limit: must be at least 1", ctx.step.param("limit"))
         parts = _by_positions(value, [every * (i + 1) for i in range(limit)])
-    return _replace_with_parts(ctx, source, parts)
+    return replace_with_parts(ctx, source, parts)
 
 
 @transform(
@@ -238,4 +257,4 @@ def splitpatterns(ctx: StepContext) -> DataFrame:
         raise ctx.error("limit: must be at least 1", ctx.step.param("limit"))
     pieces = F.split(_text(source), regex, limit + 1)
     parts = [F.try_element_at(pieces, F.lit(i + 1)) for i in range(limit + 1)]
-    return _replace_with_parts(ctx, source, parts)
+    return replace_with_parts(ctx, source, parts)

@@ -12,16 +12,21 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from spark_jobs.compat import try_parse_json, try_variant_get
+from spark_jobs.metadata_columns import HIDDEN_PREFIX
 from spark_jobs.recipe import ast
 from spark_jobs.recipe.context import StepContext, quoted, regex_of
-from spark_jobs.recipe.functions.nested import (
+from spark_jobs.recipe.functions.nested import text_of
+from spark_jobs.recipe.json_text import (
     array_json,
-    array_of,
-    element_value,
+    array_values,
+    member,
+    member_of,
     object_json,
-    object_of,
     quote_json,
+    raw_json,
+    raw_value,
+    read_array,
+    read_object,
 )
 from spark_jobs.recipe.registry import transform
 from spark_jobs.recipe.types import ARRAY, OBJECT, annotated
@@ -63,8 +68,8 @@ def nest(ctx: StepContext) -> DataFrame:
     """
     names = ctx.column_names("col")
     into = str(ctx.literal("into")).lower()
-    # the reference's own example writes into:'obj'
-    into = {"obj": "object", "arr": "array"}.get(into, into)
+    # the reference's own example writes into:'obj'; recipes the platform downloads, into: map
+    into = {"obj": "object", "map": "object", "arr": "array"}.get(into, into)
     if into not in ("array", "object"):
         raise ctx.error("into: is array or object", ctx.step.param("into"))
     default = "column1" if "column1" not in ctx.df.columns else f"nest_{'_'.join(names)}"
@@ -112,20 +117,6 @@ def _path(key: str) -> list[str]:
     return parts
 
 
-def _lookup(value_json: Column, part: str) -> Column:
-    """The JSON text of ``part`` (a key, or an index of an array) in a JSON value."""
-    text = value_json
-    as_object = try_variant_get(try_parse_json(text), "$", "map<string,variant>")
-    by_key = F.to_json(as_object[part])
-    if part.lstrip("-").isdigit():
-        elements = try_variant_get(try_parse_json(text), "$", "array<variant>")
-        index = int(part)
-        position = index + 1 if index >= 0 else index
-        by_index = F.to_json(F.try_element_at(elements, F.lit(position)))
-        return F.coalesce(by_index, by_key)
-    return by_key
-
-
 @transform("unnest", required=("col", "keys"), optional=("pluck", "marklineage"))
 def unnest(ctx: StepContext) -> DataFrame:
     """One new column per key (``'a'``, ``'a.b'``, ``'[0]'``, ``'a[1].b'``) holding its value's
@@ -138,32 +129,49 @@ def unnest(ctx: StepContext) -> DataFrame:
     raw = quoted(source)
     kind = ctx.fields[source].dataType
     text = raw if kind.typeName() == "string" else F.to_json(raw)
-    df = ctx.df
-    anchor = source
-    for key in keys:
-        path = _path(key)
+    paths = [_path(key) for key in keys]
+    for key, path in zip(keys, paths, strict=True):
         if not path:
             raise ctx.error(f"unnest: empty key {key!r}", ctx.step.param("keys"))
-        value = text
-        for part in path:
-            value = _lookup(value, part)
+    # the source is read once per row into hidden columns (a real object has dozens of keys:
+    # one parse, not one per key); Spark keeps the projection since its value is used often
+    members_name, elements_name = _hidden(ctx.df, "members"), _hidden(ctx.df, "elements")
+    read = [read_object(text).alias(members_name)]
+    if any(path[0].lstrip("-").isdigit() for path in paths):
+        read.append(read_array(text).alias(elements_name))
+    df = ctx.df.select(*[quoted(c) for c in ctx.df.columns], *read)
+    members = F.col(members_name)
+    elements = F.col(elements_name) if len(read) > 1 else None
+    anchor = source
+    for path in paths:
+        found = member_of(elements, members, path[0])
+        for part in path[1:]:
+            found = member(raw_json(found), part)
         name = "_".join([source, *path]) if lineage else "_".join(path)
-        df = _add(ctx, df, name, element_value(value), anchor)
+        df = _add(ctx, df, name, raw_value(found), anchor)
         anchor = name
     if pluck:
-        top = {p[0] for p in (_path(k) for k in keys) if len(p) == 1}
-        obj = object_of(ctx, ast.ColumnRef(source))
-        remaining = F.map_filter(obj, lambda k, v: ~k.isin(sorted(top)))
-        plucked = F.when(
-            obj.isNotNull(), object_json(F.map_keys(remaining), F.map_values(remaining))
+        top = sorted({p[0] for p in paths if len(p) == 1})
+        remaining = F.map_filter(members, lambda k, v: ~k.isin(top))
+        values = F.transform(
+            F.map_values(remaining), lambda v: F.coalesce(raw_json(v), F.lit("null"))
         )
+        plucked = F.when(members.isNotNull(), object_json(F.map_keys(remaining), values))
         df = df.select(
             *[
                 plucked.alias(c, metadata=ctx.fields[c].metadata) if c == source else quoted(c)
                 for c in df.columns
             ]
         )
-    return df
+    return df.drop(members_name, elements_name)
+
+
+def _hidden(df: DataFrame, what: str) -> str:
+    """A name for a working column that no column of ``df`` has."""
+    name = f"{HIDDEN_PREFIX}unnest_{what}"
+    while name in df.columns:
+        name += "_"
+    return name
 
 
 # --- flatten --------------------------------------------------------------------------------
@@ -174,7 +182,7 @@ def flatten(ctx: StepContext) -> DataFrame:
     """One row per element of the array column (the element's text); an empty or missing
     array keeps its row with a missing value."""
     source = _one_column(ctx)
-    elements = F.transform(array_of(ctx, ast.ColumnRef(source)), element_value)
+    elements = array_values(text_of(ctx, ast.ColumnRef(source)))
     return ctx.df.select(
         *[
             F.explode_outer(elements).alias(source) if c == source else quoted(c)

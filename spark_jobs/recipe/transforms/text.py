@@ -51,6 +51,47 @@ def _replace_at(ctx: StepContext) -> DataFrame:
     return df
 
 
+def _shifted(replacement: str, by: int) -> str:
+    """``$n`` group references of a replacement moved ``by`` groups to the right."""
+    if not by:
+        return replacement
+    return re.sub(r"\$(\d)", lambda m: f"${int(m.group(1)) + by}", replacement)
+
+
+def replace_in_columns(ctx: StepContext) -> DataFrame:
+    """``col:`` values with the matches of ``on:`` replaced by ``with:`` (replace and
+    replacepatterns): the first match, or every one with ``global: true``; ``ignoreCase:``;
+    ``after:`` / ``before:`` name what must come right before / after a match (left as is)."""
+    if not ctx.has("on"):
+        raise ctx.error(
+            f"{ctx.step.transform} needs on: (a string, `pattern` or /regex/)"
+            + (" or at: start,end" if ctx.step.transform.lower() == "replace" else "")
+        )
+    node = ctx.node("on")
+    regex = f"(?:{regex_of(ctx, node)})"
+    replacement = _replacement(ctx, _is_literal(node))
+    groups = 0
+    if ctx.has("after"):
+        regex = f"({regex_of(ctx, ctx.node('after'))}){regex}"
+        groups = 1
+    if ctx.has("before"):
+        regex += f"(?={regex_of(ctx, ctx.node('before'))})"
+    if ctx.flag("ignorecase", False):
+        regex = "(?i)" + regex
+    if not ctx.flag("global", False):
+        # first match only: everything before it is kept by a lazy prefix group
+        regex = "^((?s:.*?))" + regex
+        groups += 1
+    kept = "".join(f"${g + 1}" for g in range(groups))
+    # a literal on: has no groups of its own, and its replacement no group references
+    replacement = kept + (replacement if _is_literal(node) else _shifted(replacement, groups))
+    df = ctx.df
+    for name in ctx.column_names("col"):
+        value = F.regexp_replace(_text(name), F.lit(regex), F.lit(replacement))
+        df = replace_column(df, name, value, ctx.fields[name].metadata)
+    return df
+
+
 @transform(
     "replace",
     required=("col",),
@@ -59,23 +100,19 @@ def _replace_at(ctx: StepContext) -> DataFrame:
 def replace(ctx: StepContext) -> DataFrame:
     if ctx.has("at"):
         return _replace_at(ctx)
-    if not ctx.has("on"):
-        raise ctx.error("replace needs on: (a string, `pattern` or /regex/) or at: start,end")
-    node = ctx.node("on")
-    regex = regex_of(ctx, node)
-    if ctx.flag("ignorecase", False):
-        regex = "(?i)" + regex
-    replacement = _replacement(ctx, _is_literal(node))
-    every = ctx.flag("global", False)
-    if not every:
-        # first match only: everything before it is kept by a lazy prefix group
-        replacement = "$1" + re.sub(r"\$(\d)", lambda m: f"${int(m.group(1)) + 1}", replacement)
-        regex = "^((?s:.*?))(?:" + regex + ")"
-    df = ctx.df
-    for name in ctx.column_names("col"):
-        value = F.regexp_replace(_text(name), F.lit(regex), F.lit(replacement))
-        df = replace_column(df, name, value, ctx.fields[name].metadata)
-    return df
+    return replace_in_columns(ctx)
+
+
+@transform(
+    "replacepatterns",
+    required=("col", "on"),
+    optional=("with", "global", "ignorecase", "after", "before"),
+)
+def replacepatterns(ctx: StepContext) -> DataFrame:
+    """The platform's "Replace text or pattern" as downloaded recipes write it:
+    ``replacepatterns col: a, b with: 'x' on: `{digit}+` global: true`` (``col: *`` for every
+    column); the same replacement as ``replace ... on:``."""
+    return replace_in_columns(ctx)
 
 
 def _bound(ctx: StepContext, exclusive: str, inclusive: str) -> tuple[str | None, bool]:
@@ -156,15 +193,54 @@ def extract(ctx: StepContext) -> DataFrame:
     return df
 
 
+def _count_regex(ctx: StepContext) -> tuple[str, int]:
+    """The regex whose matches countpattern counts, and the group to take."""
+    kind = str(ctx.literal("type", "on")).lower()
+    between_only = ("start", "end", "includestart", "includeend")
+    if kind == "between":
+        for p in ("on", "after", "before"):
+            if ctx.has(p):
+                raise ctx.error(f"{p}: does not go with type: between", ctx.step.param(p))
+        if not (ctx.has("start") and ctx.has("end")):
+            raise ctx.error("type: between needs start: and end: (a pattern, /regex/ or text)")
+        start = regex_of(ctx, ctx.node("start"))
+        end = regex_of(ctx, ctx.node("end"))
+        # an end left out of the match is not consumed: it may start the next stretch
+        tail = f"(?:{end})" if ctx.flag("includeend", False) else f"(?=(?:{end}))"
+        ctx.flag("includestart", False)  # checked for a true/false value; the count is the same
+        return f"(?:{start})(?s:.*?){tail}", 0
+    if kind != "on":
+        raise ctx.error(f"countpattern type: is on or between, not {kind!r}", ctx.node("type"))
+    for p in between_only:
+        if ctx.has(p):
+            raise ctx.error(f"{p}: goes with type: between", ctx.step.param(p))
+    return _bounded(ctx, regex_of(ctx, ctx.node("on")) if ctx.has("on") else None)
+
+
 @transform(
-    "countpattern", required=("col",), optional=("on", "after", "before", "as", "ignorecase")
+    "countpattern",
+    required=("col",),
+    optional=(
+        "on",
+        "after",
+        "before",
+        "as",
+        "ignorecase",
+        "type",
+        "start",
+        "end",
+        "includestart",
+        "includeend",
+    ),
 )
 def countpattern(ctx: StepContext) -> DataFrame:
+    """A new column ``countpattern_<col>`` (or ``as:``): how many times ``on:`` matches, or
+    (``type: between start: end:``) how many stretches run from a start to the next end."""
+    regex, group = _count_regex(ctx)
+    if ctx.flag("ignorecase", False):
+        regex = "(?i)" + regex
     df = ctx.df
     for source in ctx.column_names("col"):
-        regex, group = _bounded(ctx, regex_of(ctx, ctx.node("on")) if ctx.has("on") else None)
-        if ctx.flag("ignorecase", False):
-            regex = "(?i)" + regex
         count = F.size(
             F.regexp_extract_all(F.coalesce(_text(source), F.lit("")), F.lit(regex), F.lit(group))
         )
@@ -176,9 +252,36 @@ def countpattern(ctx: StepContext) -> DataFrame:
 @transform(
     "split",
     required=("col",),
-    optional=("on", "limit", "ignorecase", "quote", "delimiters", "positions", "every"),
+    optional=(
+        "on",
+        "limit",
+        "ignorecase",
+        "quote",
+        "delimiters",
+        "positions",
+        "every",
+        "type",
+        "start",
+        "end",
+    ),
 )
 def split(ctx: StepContext) -> DataFrame:
+    """``split col: x on: ',' limit: 2`` and the newer form the platform writes,
+    ``split type: on col: x on: ',' limit: 2 quote: '"'`` (``type:`` on, delimiters, positions,
+    every, between, as in splitpatterns). The source column is replaced by the pieces."""
+    from spark_jobs.recipe.transforms.patterns_split import (
+        outside_quotes,
+        quote_of,
+        replace_with_parts,
+        split_columns,
+        splitpatterns,
+    )
+
+    if ctx.has("type"):
+        return splitpatterns(ctx)
+    for param in ("start", "end"):
+        if ctx.has(param):
+            raise ctx.error(f"{param}: goes with type: between", ctx.step.param(param))
     names = ctx.column_names("col")
     if len(names) != 1:
         raise ctx.error("split takes one column", ctx.step.param("col"))
@@ -186,15 +289,11 @@ def split(ctx: StepContext) -> DataFrame:
         if ctx.has(how):
             if ctx.has("quote"):
                 raise ctx.error("quote: goes with on:", ctx.step.param("quote"))
-            from spark_jobs.recipe.transforms.patterns_split import split_columns
-
             return split_columns(ctx, names[0], how)
     if not ctx.has("on"):
         raise ctx.error("split needs on: (a delimiter, pattern or /regex/)")
     source = names[0]
     regex = regex_of(ctx, ctx.node("on"))
-    from spark_jobs.recipe.transforms.patterns_split import outside_quotes, quote_of
-
     quote = quote_of(ctx)
     if quote is not None:
         regex = outside_quotes(regex, quote)
@@ -204,10 +303,47 @@ def split(ctx: StepContext) -> DataFrame:
     if limit < 1:
         raise ctx.error("limit: must be at least 1", ctx.step.param("limit"))
     parts = F.split(_text(source), regex, limit + 1)
-    new = [
-        F.try_element_at(parts, F.lit(i + 1)).alias(f"{source}{i + 1}") for i in range(limit + 1)
-    ]
-    columns: list[Column] = []
-    for c in ctx.df.columns:
-        columns.extend(new if c == source else [quoted(c)])
-    return ctx.df.select(*columns)
+    pieces = [F.try_element_at(parts, F.lit(i + 1)) for i in range(limit + 1)]
+    return replace_with_parts(ctx, source, pieces)
+
+
+#: replacemissing with: -> the value written in place of a missing one
+_MISSING_WITH = ("custom", "empty", "null")
+
+
+@transform("replacemissing", required=("col", "with"), optional=("text",))
+def replacemissing(ctx: StepContext) -> DataFrame:
+    """``replacemissing col: a, b with: custom text: 'T12'``: every missing value (null or
+    empty) of the listed columns becomes ``text:``; ``with: empty`` writes the empty string,
+    ``with: null`` a null. Present values and the columns' types are kept."""
+    node = ctx.node("with")
+    kind = node.name if isinstance(node, ast.ColumnRef) and not node.quoted else None
+    if isinstance(node, ast.NullLit):
+        kind = "null"
+    if kind is None or kind.lower() not in _MISSING_WITH:
+        raise ctx.error(
+            f"with: is one of {', '.join(_MISSING_WITH)} (custom takes text:)",
+            node,
+        )
+    kind = kind.lower()
+    if kind == "custom":
+        if not ctx.has("text"):
+            raise ctx.error("with: custom needs text: (the value to write)")
+        value = ctx.literal("text")
+        if value is None or isinstance(value, bool):
+            raise ctx.error("text: takes a quoted text or a number", ctx.step.param("text"))
+        text = ctx.node("text")
+        fill: Column = F.lit(text.text if isinstance(text, ast.NumberLit) else str(value))
+    elif ctx.has("text"):
+        raise ctx.error(f"text: goes with with: custom, not {kind}", ctx.step.param("text"))
+    else:
+        fill = F.lit("") if kind == "empty" else F.lit(None).cast("string")
+    df = ctx.df
+    for name in ctx.column_names("col"):
+        current = _text(name)
+        missing = current.isNull() | (current == F.lit(""))
+        # a column typed by Spark (a computed bigint, ...) becomes text typed by metadata, the
+        # engine's way of keeping a value that does not fit (custom text in a number column)
+        metadata = ctx.fields[name].metadata or ctx.wtype(name).to_metadata()
+        df = replace_column(df, name, F.when(missing, fill).otherwise(current), metadata)
+    return df

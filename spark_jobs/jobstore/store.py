@@ -25,12 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 from spark_jobs.errors import JobError, JobGroupNotFound
 from spark_jobs.io.fs import FileSystem, basename, filesystem_for, is_local, join, local_path
-from spark_jobs.runner.result import JobGroupResult
+from spark_jobs.jobstore.records import JobGroupResult, JobRecord
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 DEFAULT_ROOT = ".spark_jobs"
+#: the folder of a job group's profile (JSON and HTML)
+PROFILE_DIR = "profile"
 LOCK_WAIT_SECONDS = 30.0
 LOCK_STALE_SECONDS = 60.0
 
@@ -78,6 +80,17 @@ class JobStore:
         self.fs.write_bytes(path, json.dumps(document, indent=2).encode(), overwrite=True)
         return path
 
+    def save_profile(self, job_group_id: int, document: Any, html: str) -> tuple[str, str]:
+        """Write a job group's profile (``profile/profile.json`` and ``profile.html``); their
+        paths."""
+        folder = join(self.group_dir(job_group_id), PROFILE_DIR)
+        self.fs.mkdirs(folder)
+        json_path = join(folder, "profile.json")
+        html_path = join(folder, "profile.html")
+        self.fs.write_bytes(json_path, json.dumps(document, indent=2).encode(), overwrite=True)
+        self.fs.write_bytes(html_path, html.encode(), overwrite=True)
+        return json_path, html_path
+
     def load(self, job_group_id: int) -> JobGroupResult:
         path = self.result_path(job_group_id)
         if not self.fs.exists(path):
@@ -100,6 +113,28 @@ class JobStore:
             change(result)
             self.save(result)
         return result
+
+    def add_job(self, job_group_id: int, job: JobRecord, *, after: list[int]) -> JobGroupResult:
+        """Append a job that runs after the jobs ``after`` (a publish after the filewriter) to a
+        job group another run wrote: one locked read-change-write."""
+
+        def add(result: JobGroupResult) -> None:
+            result.add_job(job, after=after)
+            result.refresh_status()
+
+        return self.update(job_group_id, add)
+
+    def finish_job(self, job_group_id: int, job: JobRecord) -> JobGroupResult:
+        """Put the finished record of a job added by :meth:`add_job` in place, its error among
+        the group's errors: one locked read-change-write."""
+
+        def replace(result: JobGroupResult) -> None:
+            result.replace_job(job)
+            if job.error is not None:
+                result.errors.append(job.error)
+            result.refresh_status()
+
+        return self.update(job_group_id, replace)
 
     @contextmanager
     def _lock(self, job_group_id: int) -> Iterator[None]:

@@ -1,7 +1,7 @@
 """Publish a job group's results to a Hive table through Spark's Hive support.
 
 Tables are Hive SerDe tables (``STORED AS PARQUET`` / ``STORED AS AVRO``, see
-:mod:`spark_jobs.publish.hive_sql`), or Delta tables (``USING DELTA``) for inputFormat delta.
+:mod:`spark_jobs.publish.hive.sql`), or Delta tables (``USING DELTA``) for inputFormat delta.
 Nothing is lost on failure:
 
 * ``load`` appends with one ``INSERT INTO``: Spark commits the new files only when every task
@@ -26,14 +26,12 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, get_args
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
 
 from pyspark.sql.types import ArrayType, DataType, MapType, StructType
 
-from spark_jobs.errors import JobError, Problem, PublishError, SparkJobsError, first_line
+from spark_jobs.errors import JobError, PublishError, SparkJobsError, first_line
 from spark_jobs.io.delta import (
     column_mapping_properties,
     needs_column_mapping,
@@ -45,8 +43,11 @@ from spark_jobs.publish.actions import (
     PublishOutcome,
     timestamped_candidates,
 )
-from spark_jobs.publish.base import PublishHooks, path_problems, table_name_problem
-from spark_jobs.publish.hive_sql import (
+from spark_jobs.publish.base import (
+    BasePublisher,
+    BodyRules,
+)
+from spark_jobs.publish.hive.sql import (
     TABLE_FORMATS,
     UnsupportedHiveType,
     columns_of,
@@ -66,10 +67,8 @@ from spark_jobs.publish.schema import (
     schema_differences,
     select_in_table_order,
 )
-from spark_jobs.publish.source import PublishSource, read_source
-from spark_jobs.session import LocalSessionSettings
+from spark_jobs.publish.source import read_source
 from spark_jobs.spec.connections import HiveConnection
-from spark_jobs.spec.publish import PublishBody, PublishFormat
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -77,52 +76,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _AVRO_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-# --- the session a Hive connection needs --------------------------------------------------------
-
-
-def local_hive_settings(
-    settings: LocalSessionSettings, connection: HiveConnection
-) -> LocalSessionSettings:
-    """A local session's settings for a Hive connection (Hive support on, its metastore).
-
-    With no metastoreUri the metastore is embedded: in the connection's metastoreDir, else in
-    ``settings.metastore_dir`` (the CLI's default, ``<job store>/hive``).
-    """
-    extra = dict(settings.extra_conf)
-    metastore_dir = settings.metastore_dir
-    warehouse_dir = settings.warehouse_dir
-    if connection.metastoreUri:
-        extra["spark.hadoop.hive.metastore.uris"] = connection.metastoreUri
-        metastore_dir = None
-        warehouse_dir = None
-    elif connection.metastoreDir:
-        metastore_dir = Path(connection.metastoreDir).absolute()
-        warehouse_dir = metastore_dir / "warehouse"
-    if connection.warehouseDir:
-        extra["spark.sql.warehouse.dir"] = connection.warehouseDir
-        warehouse_dir = None
-    return replace(
-        settings,
-        hive=True,
-        metastore_dir=metastore_dir,
-        warehouse_dir=warehouse_dir,
-        extra_conf=extra,
-    )
-
-
-def submitted_hive_conf(connection: HiveConnection) -> dict[str, str]:
-    """What a spark-submit session takes from a Hive connection (else the cluster's own Hive)."""
-    conf = {}
-    if connection.metastoreUri:
-        conf["spark.hadoop.hive.metastore.uris"] = connection.metastoreUri
-    elif connection.metastoreDir:
-        url = f"jdbc:derby:;databaseName={Path(connection.metastoreDir).absolute() / 'metastore_db'};create=true"
-        conf["spark.hadoop.javax.jdo.option.ConnectionURL"] = url
-    if connection.warehouseDir:
-        conf["spark.sql.warehouse.dir"] = connection.warehouseDir
-    return conf
 
 
 def storage_format(spark: SparkSession, table: TableName) -> str | None:
@@ -141,27 +94,17 @@ def storage_format(spark: SparkSession, table: TableName) -> str | None:
 # --- the body --------------------------------------------------------------------------------
 
 
-def body_problems(document: Mapping[str, Any]) -> list[Problem]:
-    """Hive's rules for a raw publish body: one database in ``path``, valid names, avro or pqt."""
-    problems = []
-    fmt = document.get("inputFormat")
-    if isinstance(fmt, str) and fmt not in TABLE_FORMATS and fmt in get_args(PublishFormat):
-        problems.append(
-            Problem(
-                "$.inputFormat",
-                f"a Hive table is loaded from avro or pqt results, not {fmt} "
-                "(delta results make a Delta table; csv and json are for Redshift)",
-            )
-        )
-    problems += path_problems(
-        document, HIVE, target="Hive", what="database name", example="default"
-    )
-    table = document.get("table")
-    if isinstance(table, str) and table:
-        why = table_name_problem(table, document.get("action"), HIVE)
-        if why:
-            problems.append(Problem("$.table", why))
-    return problems
+#: Hive's rules for a raw publish body: one database in ``path``, valid names, avro or pqt
+RULES = BodyRules(
+    target="Hive",
+    dialect=HIVE,
+    formats=TABLE_FORMATS,
+    format_message="a Hive table is loaded from avro or pqt results, not {fmt} "
+    "(delta results make a Delta table; csv and json are for Redshift)",
+    container="database name",
+    example="default",
+)
+body_problems = RULES.problems
 
 
 def column_problems(schema: StructType, input_format: str) -> list[str]:
@@ -223,30 +166,15 @@ class _Plan:
     warnings: list[str] = field(default_factory=list)
 
 
-class HivePublisher:
+class HivePublisher(BasePublisher[HiveConnection]):
     """Publishes one job group's avro or pqt results to one Hive table."""
 
     target: ClassVar[str] = "Hive"
     input_formats: ClassVar[frozenset[str]] = TABLE_FORMATS
+    body_problems = staticmethod(body_problems)
 
-    @classmethod
-    def body_problems(cls, document: Mapping[str, Any]) -> list[Problem]:
-        return body_problems(document)
-
-    def __init__(
-        self,
-        spark: SparkSession,
-        connection: HiveConnection,
-        body: PublishBody,
-        source: PublishSource,
-        hooks: PublishHooks | None = None,
-    ) -> None:
-        self.spark = spark
-        self.connection = connection
-        self.body = body
-        self.source = source
-        self.hooks = hooks or PublishHooks()
-        self.action = body.action
+    def setup(self) -> None:
+        body = self.body
         self.requested = TableName(
             HIVE.check(body.path[0], what="database name"),
             HIVE.check(body.table, what="table name"),

@@ -1,7 +1,9 @@
-"""The result of a job group: the one record of what ran, how it went and what it wrote.
+"""The result records of a job group: the one record of what ran, how it went and what it wrote.
 
-It is saved in the job store at every status change (so a watcher, or a later ``publish``, sees
-the truth even while the job runs) and its schema is documented in ``docs/result.md``.
+A job group's result is saved in the job store at every status change (so a watcher, or a later
+``publish``, sees the truth even while the job runs); its schema is documented in
+``docs/result.md`` and is a contract: cluster drivers write it, the runner, publish and the
+server read it. :func:`now` is the one clock of runs and publishes.
 """
 
 from __future__ import annotations
@@ -18,9 +20,15 @@ JobType = Literal["wrangle", "filewriter", "profile", "publish"]
 TERMINAL: frozenset[str] = frozenset({"Complete", "Failed", "Canceled"})
 
 
-def now() -> str:
-    """UTC timestamp with milliseconds, ISO 8601 (``2024-05-01T10:00:00.123Z``)."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def now() -> datetime:
+    """The current time in UTC (aware): run times, the timestamps of results, new tables' names."""
+    return datetime.now(timezone.utc)
+
+
+def timestamp() -> str:
+    """:func:`now` as a result's timestamps are written: ISO 8601 with milliseconds
+    (``2024-05-01T10:00:00.123Z``)."""
+    return now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class ResultModel(BaseModel):
@@ -98,7 +106,7 @@ class JobRecord(ResultModel):
     type: JobType
     status: JobStatus = "Created"
     wrangledDataset: DatasetRecord | None = None
-    createdAt: str = Field(default_factory=now)
+    createdAt: str = Field(default_factory=timestamp)
     startedAt: str | None = None
     finishedAt: str | None = None
     durationMs: int | None = None
@@ -109,11 +117,11 @@ class JobRecord(ResultModel):
 
     def start(self) -> None:
         self.status = "InProgress"
-        self.startedAt = now()
+        self.startedAt = timestamp()
 
     def finish(self, status: JobStatus, error: ErrorRecord | None = None) -> None:
         self.status = status
-        self.finishedAt = now()
+        self.finishedAt = timestamp()
         if error is not None:
             self.error = error
         if self.startedAt:
@@ -143,7 +151,7 @@ class JobGroupResult(ResultModel):
     runParameters: dict[str, str] = Field(default_factory=dict)
     parameters: list[ParameterRecord] = Field(default_factory=list)
     sources: list[SourceRecord] = Field(default_factory=list)
-    createdAt: str = Field(default_factory=now)
+    createdAt: str = Field(default_factory=timestamp)
     startedAt: str | None = None
     finishedAt: str | None = None
     durationMs: int | None = None
@@ -155,6 +163,9 @@ class JobGroupResult(ResultModel):
     sparkVersion: str | None = None
     sparkMaster: str | None = None
     sparkApplicationId: str | None = None
+    #: the optional JVM extras the run's session had (spark-avro, delta-spark, hadoop-aws): a
+    #: local run loads only those its job uses, a cluster run has what the cluster was given
+    jvmExtras: list[str] | None = None
 
     def job(self, job_id: int) -> JobRecord:
         return next(j for j in self.jobs if j.id == job_id)

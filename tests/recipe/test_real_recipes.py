@@ -1,0 +1,272 @@
+"""Every step of the real-recipe corpus through the parser and the compiler.
+
+The corpus is ``recipes.json`` in the directory ``SPARK_JOBS_WILD`` names (default
+``<repository root>/../shared/wild``): recipes real people wrote or downloaded from the platform,
+read here at test time and never copied into the repository. A missing corpus fails the test.
+
+Each recipe is compiled step after step against a one-row DataFrame holding, as text, the columns
+its steps name: before a step, every column the step reads that the frame lacks is added (so a
+step is never refused for a column an earlier step of the real flow would have made, or that a
+header row would have named); the datasets a join / lookup / union reads are one-row frames with
+the columns the step names in them. Every step must compile, except the kinds that cannot run
+outside the platform (``udf``, ``standardize``, ``load``, descriptions copied from the UI), which
+must be refused with their own error. ``python -m tests.recipe.test_real_recipes`` prints the
+census (``N/M real steps compile``) and every step that fails, grouped by cause.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from spark_jobs import metadata_columns
+from spark_jobs.errors import NotWrangleError, PlatformStepError, RecipeError
+from spark_jobs.recipe import DatasetReference, Recipe, apply_recipe
+from spark_jobs.recipe import ast as A
+from spark_jobs.recipe.parser import parse_step
+from spark_jobs.recipe.transforms.datasets import CURRENT, LOST
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def wild_dir() -> Path:
+    return Path(os.environ.get("SPARK_JOBS_WILD") or REPO.parent / "shared" / "wild")
+
+
+def load_corpus() -> list[dict[str, Any]]:
+    """The corpus; a missing one fails the calling test (it is never skipped)."""
+    path = wild_dir() / "recipes.json"
+    if not path.is_file():
+        pytest.fail(
+            f"the real-recipe corpus is missing: {path} does not exist. Set SPARK_JOBS_WILD to "
+            "the directory holding recipes.json (CI has it at <repository root>/../shared/wild)",
+            pytrace=False,
+        )
+    recipes: list[dict[str, Any]] = json.loads(path.read_text("utf-8"))
+    return recipes
+
+
+@dataclass(frozen=True)
+class Outcome:
+    recipe: int
+    number: int
+    text: str
+    #: "compiled", "platform" (refused as a step that cannot run outside it) or "failed"
+    kind: str
+    error: str = ""
+
+    @property
+    def first_word(self) -> str:
+        words = self.text.split()
+        return words[0] if words else ""
+
+
+def _with_names(step: A.Step) -> list[str]:
+    param = step.param("with")
+    out = []
+    for node in param.values if param else ():
+        if isinstance(node, A.ColumnRef):
+            out.append(node.name)
+        elif isinstance(node, A.StringLit):
+            out.append(node.value)
+    return out
+
+
+#: parameters whose bare words are keywords (``type: single``, ``into: map``), not columns
+_KEYWORDS = {"type", "action", "position", "into", "options", "method", "condition", "rowtype"}
+
+
+def _columns_named(step: A.Step) -> tuple[list[str], dict[str, list[str]]]:
+    """The columns a step names: this dataset's, and each other dataset's it reads."""
+    others = _with_names(step)
+    this: list[str] = []
+    theirs: dict[str, list[str]] = {name: [] for name in others}
+    for param in step.params:
+        if param.name.lower() == "with":
+            continue
+        for value in param.values:
+            if param.name.lower() in _KEYWORDS and isinstance(value, A.ColumnRef):
+                continue
+            for node in A.walk(value):
+                if not isinstance(node, A.ColumnRef) or node.is_metadata or node.is_current:
+                    continue
+                qualifier = node.dataset
+                if qualifier in theirs:
+                    theirs[qualifier].append(node.name)
+                elif qualifier is None:
+                    # unqualified: key: a == b and the like name columns of either side
+                    this.append(node.name)
+                    for names in theirs.values():
+                        names.append(node.name)
+                elif qualifier.lower() == CURRENT or qualifier == LOST:
+                    this.append(node.name)
+                else:
+                    this.append(node.name)
+    return list(dict.fromkeys(this)), {k: list(dict.fromkeys(v)) for k, v in theirs.items()}
+
+
+def _frame(spark: SparkSession, fields: list[T.StructField]) -> DataFrame:
+    """One row over ``fields``: each text column holds its own name, the others are null. The
+    import's first column is always there (a recipe may drop every column it names)."""
+    if not any(f.name.lower() == "column1" for f in fields):
+        fields = [T.StructField("column1", T.StringType()), *fields]
+    row = tuple(f.name if isinstance(f.dataType, T.StringType) else None for f in fields)
+    return spark.createDataFrame([row], T.StructType(fields))
+
+
+_HIDDEN = {
+    "$sourcerownumber": T.StructField(metadata_columns.SOURCE_ROW_NUMBER, T.LongType()),
+    "$filepath": T.StructField(metadata_columns.FILEPATH, T.StringType()),
+}
+
+
+def _missing(step: A.Step, df: DataFrame | None, names: list[str]) -> list[T.StructField]:
+    """The columns in ``names`` that ``df`` lacks, as text, and the hidden metadata columns the
+    step reads that it lacks."""
+    # the engine finds a column by its exact name, else by its only case-insensitive match
+    have = {c.lower() for c in df.columns} if df is not None else set()
+    out = [T.StructField(n, T.StringType()) for n in names if n.lower() not in have]
+    have |= {n.lower() for n in names}
+    for wanted in Recipe((step,)).metadata_columns():
+        if _HIDDEN[wanted].name.lower() not in have:
+            out.append(_HIDDEN[wanted])
+    return out
+
+
+def _widened(spark: SparkSession, df: DataFrame | None, fields: list[T.StructField]) -> DataFrame:
+    if df is None:
+        return _frame(spark, fields)
+    if not fields:
+        return df
+    extra = [
+        (F.lit(f.name) if isinstance(f.dataType, T.StringType) else F.lit(None).cast(f.dataType))
+        for f in fields
+    ]
+    return df.select("*", *[v.alias(f.name) for v, f in zip(extra, fields, strict=True)])
+
+
+def compile_recipe(spark: SparkSession, index: int, steps: list[str]) -> list[Outcome]:
+    """Each step parsed, then compiled on the frame the steps before it made (widened by the
+    columns it names that the frame lacks)."""
+    outcomes: list[Outcome] = []
+    df: DataFrame | None = None
+    for number, text in enumerate(steps, start=1):
+        try:
+            step = parse_step(text, number)
+        except (PlatformStepError, NotWrangleError) as exc:
+            outcomes.append(Outcome(index, number, text, "platform", exc.message))
+            continue
+        except RecipeError as exc:
+            outcomes.append(Outcome(index, number, text, "failed", exc.message))
+            continue
+        this, theirs = _columns_named(step)
+        df = _widened(spark, df, _missing(step, df, this))
+        frames = {name: _frame(spark, _missing(step, None, cols)) for name, cols in theirs.items()}
+
+        def resolve(ref: DatasetReference, frames: dict[str, DataFrame] = frames) -> DataFrame:
+            if ref.name in frames:
+                return frames[ref.name]
+            raise KeyError(ref)
+
+        try:
+            df = apply_recipe(df, Recipe((step,)), resolve=resolve, dataset="corpus")
+        except RecipeError as exc:
+            outcomes.append(Outcome(index, number, text, "failed", exc.message))
+            continue
+        outcomes.append(Outcome(index, number, text, "compiled"))
+    return outcomes
+
+
+def run_corpus(spark: SparkSession) -> list[Outcome]:
+    return [
+        outcome
+        for index, recipe in enumerate(load_corpus())
+        for outcome in compile_recipe(spark, index, recipe["steps"])
+    ]
+
+
+def _cause(outcome: Outcome) -> str:
+    reason = outcome.error.splitlines()[0] if outcome.error else ""
+    reason = re.sub(r"^(recipe of [^,]+, )?step \d+, line \d+, column \d+: ", "", reason)
+    reason = re.sub(r"'[^']*'", "'…'", reason)[:90]
+    return f"{outcome.first_word}: {reason}"
+
+
+def summary(outcomes: list[Outcome]) -> str:
+    total = len(outcomes)
+    compiled = sum(o.kind == "compiled" for o in outcomes)
+    platform = [o for o in outcomes if o.kind == "platform"]
+    failed = [o for o in outcomes if o.kind == "failed"]
+    lines = [
+        f"{compiled}/{total} real steps compile; {len(platform)} cannot run outside the platform "
+        f"(refused with their message); {len(failed)} fail"
+    ]
+    groups: dict[str, list[Outcome]] = defaultdict(list)
+    for outcome in failed:
+        groups[_cause(outcome)].append(outcome)
+    for cause, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        first = members[0]
+        lines.append(
+            f"  {len(members):4d}  {cause}   e.g. recipe {first.recipe} step {first.number}: "
+            + " ".join(first.text.split())[:120]
+        )
+    kinds = Counter(o.first_word for o in platform)
+    if kinds:
+        lines.append("  cannot run: " + ", ".join(f"{k} x{n}" for k, n in kinds.most_common()))
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def outcomes(spark: SparkSession) -> list[Outcome]:
+    return run_corpus(spark)
+
+
+def test_corpus_is_there() -> None:
+    recipes = load_corpus()
+    assert sum(len(r["steps"]) for r in recipes) > 900, "the corpus lost steps"
+
+
+def test_every_real_step_compiles(outcomes: list[Outcome]) -> None:
+    failed = [o for o in outcomes if o.kind == "failed"]
+    assert not failed, summary(outcomes)
+
+
+def test_steps_that_cannot_run_say_so(outcomes: list[Outcome]) -> None:
+    refused = {o.first_word.lower() for o in outcomes if o.kind == "platform"}
+    # the corpus holds a Java UDF, two standardize forms, a load step and UI descriptions
+    assert {"udf", "standardize", "load", "keep", "delete"} <= refused, refused
+    for outcome in outcomes:
+        if outcome.kind == "platform":
+            assert "cannot run outside the platform" in outcome.error or (
+                "not Wrangle" in outcome.error
+            ), outcome.error
+            assert f"step {outcome.number}, line " in outcome.error
+
+
+if __name__ == "__main__":  # pragma: no cover - the census for the README
+    from spark_jobs.session import LocalSessionSettings, build_local_session
+
+    session = build_local_session(
+        LocalSessionSettings(
+            app_name="real recipes",
+            master="local[2]",
+            conf_file=REPO / "conf" / "spark-defaults.conf",
+            extra_conf={"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "2"},
+        )
+    )
+    try:
+        print(summary(run_corpus(session)))
+    finally:
+        session.stop()
+    sys.exit(0)
