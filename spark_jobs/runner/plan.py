@@ -236,7 +236,9 @@ def _sources_of(
     spec: JobSpec, order: list[DatasetPlan]
 ) -> tuple[dict[int, ImportedDataset], dict[int, set[str]]]:
     """The imported datasets the job graph reads, and the hidden metadata columns
-    (``$filepath``, ...) each must carry for the recipes that read it directly."""
+    (``$filepath``, ...) each must carry for the recipes that read it, directly or through the
+    recipes between (an imported flow's parsing recipe is a wrangled dataset of its own; the
+    rows keep their source's metadata through it, as on the platform)."""
     imported: dict[int, ImportedDataset] = {}
     metadata: dict[int, set[str]] = {}
     for plan in order:
@@ -244,8 +246,13 @@ def _sources_of(
             if key.kind == "imported":
                 imported[key.id] = spec.flow.imported(key.id)
                 metadata.setdefault(key.id, set())
+    wanted: dict[int, set[str]] = {}  # wrangled dataset id -> what its consumers read
+    for plan in reversed(order):  # consumers come after their inputs
+        needed = plan.recipe.metadata_columns() | wanted.get(plan.dataset.id, set())
         if plan.input.kind == "imported":
-            metadata[plan.input.id] |= plan.recipe.metadata_columns()
+            metadata[plan.input.id] |= needed
+        else:
+            wanted.setdefault(plan.input.id, set()).update(needed)
     return imported, metadata
 
 
