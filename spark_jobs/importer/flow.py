@@ -323,13 +323,22 @@ class _Builder:
             self.job_groups.append(plan.job_group)
             self.publications += plan.publications
         if flow.outputs:
+            for output in flow.outputs:
+                dataset = by_id[output.node_id]
+                if not dataset.get("writeSettings"):  # everything it wrote was left out
+                    self._default_output(flow, dataset, job_group=False)
             return
         feeding = {e.source for e in flow.edges}
         for node in flow.nodes:
             if node.wrangled and node.id not in feeding:
                 self._default_output(flow, by_id[node.id])
 
-    def _default_output(self, flow: Flow | None, dataset: dict[str, Any]) -> None:
+    def _default_output(
+        self, flow: Flow | None, dataset: dict[str, Any], *, job_group: bool = True
+    ) -> None:
+        """The platform's default output for ``dataset`` (which writes nothing the import could
+        carry over) in ``default_output_dir``; ``job_group``: add a job group for it (an
+        output object already has one)."""
         name = dataset["name"]
         label = f"flow {flow.name!r}" if flow is not None else "the flow"
         if self.default_output_dir is None:
@@ -348,9 +357,11 @@ class _Builder:
         if setting is None:
             return
         dataset.setdefault("writeSettings", []).append(setting)
-        self.job_groups.append({"wrangledDataset": {"id": dataset["id"]}})
+        if job_group:
+            self.job_groups.append({"wrangledDataset": {"id": dataset["id"]}})
         self.warnings.append(
-            f"{label} has no outputs: {name!r} is written to {setting['path']} "
+            f"{label} has no outputs{'' if job_group else ' carried over'} for {name!r}: "
+            f"it is written to {setting['path']} "
             "(the platform's default: csv with a header, one file, a new file each run)"
         )
 

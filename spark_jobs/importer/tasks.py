@@ -159,6 +159,8 @@ def _as_string(ctx: TaskContext, name: str = "as") -> str | None:
     value = ctx.get(name)
     if value is None:
         return None
+    if isinstance(value, Array) and len(value.items) == 1:
+        value = value.items[0]  # the one name the platform generated, kept as a list
     text = constant_text(value)
     if text is None:
         raise ctx.error(f"{name}: is not a name")
@@ -440,6 +442,7 @@ def extractpatterns(ctx: TaskContext) -> str:
         ("col", column_list(ctx.require("col"))),
         ("on", literal(ctx.require("on"))),
         ("ignoreCase", "true" if ctx.flag("ignoreCase") else None),
+        ("as", _as_string(ctx)),
     )
 
 
@@ -450,6 +453,7 @@ def extractbetweendelimiters(ctx: TaskContext) -> str:
         ("col", column_list(ctx.require("col"))),
         ("start", literal(ctx.require("start"))),
         ("end", literal(ctx.require("end"))),
+        ("as", _as_string(ctx)),
     )
 
 

@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 from importer_helpers import package_paths
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql.types import StringType, StructField, StructType
+from pyspark.sql.types import LongType, StringType, StructField, StructType
 
 from spark_jobs.errors import FlowImportError
 from spark_jobs.importer import import_flow, load_document, read_package
 from spark_jobs.importer.package import FlowPackage
 from spark_jobs.importer.values import Func, constant_text, string_list
+from spark_jobs.metadata_columns import FILEPATH, SOURCE_ROW_NUMBER
 from spark_jobs.recipe import DatasetReference, apply_recipe, parse_recipe, with_parameters
 from spark_jobs.spec import load_job_spec
 
@@ -73,8 +74,12 @@ def _frame(spark: SparkSession, dataset: dict[str, Any], package: FlowPackage) -
         columns, row = names or ["dummy"], [""] * len(names or ["dummy"])
     else:
         columns, row = ["column1"], [line or ""]
-    schema = StructType([StructField(c, StringType()) for c in columns])
-    return spark.createDataFrame([tuple(row)], schema)
+    # the hidden metadata the reader adds for recipes that read $filepath / $sourcerownumber
+    schema = StructType(
+        [StructField(c, StringType()) for c in columns]
+        + [StructField(FILEPATH, StringType()), StructField(SOURCE_ROW_NUMBER, LongType())]
+    )
+    return spark.createDataFrame([(*row, "file:/source.csv", 1)], schema)
 
 
 def compile_flow(spark: SparkSession, spec: dict[str, Any], package: FlowPackage) -> None:
@@ -86,6 +91,7 @@ def compile_flow(spark: SparkSession, spec: dict[str, Any], package: FlowPackage
     }
     names = {d.name: ("wrangled", d.id) for d in reversed(model.flow.wrangledDatasets)}
     imported = {d.name: ("imported", d.id) for d in model.flow.importedDatasets}
+    datasets = set(names) | set(imported)
     pending = list(model.flow.wrangledDatasets)
     while pending:
         progressed = False
@@ -96,7 +102,7 @@ def compile_flow(spark: SparkSession, spec: dict[str, Any], package: FlowPackage
                 if source.importedDataset
                 else ("wrangled", source.wrangledDataset.id)
             )  # type: ignore[union-attr]
-            recipe = with_parameters(parse_recipe(dataset.recipe), values)
+            recipe = with_parameters(parse_recipe(dataset.recipe, datasets=datasets), values)
             refs = [
                 names.get(r.name or "") or imported.get(r.name or "")
                 for r in recipe.dataset_references()

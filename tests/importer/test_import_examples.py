@@ -94,7 +94,7 @@ def run_example(
     )
     assert code == 0, err.getvalue()
     result = json.loads((tmp_path / "result.json").read_text())
-    (output,) = result["outputs"]
+    (output,) = [o for job in result["jobs"] for o in job["outputs"]]
     path = Path(output["path"].removeprefix("file://"))
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
