@@ -144,7 +144,10 @@ def test_create_new_rows_for_missing_days(spark: SparkSession, tmp_path: Path) -
         datetime.strptime(r["My Days"], "%d/%m/%Y").date()
         for r in read_csv(data("Missing_Days.csv"))
     ]
-    expected = [days[0] + timedelta(n) for n in range((days[-1] - days[0]).days + 1)]
+    # each row yields the days from the previous row's day up to the day before its own
+    # (RANGE's stop is exclusive, as the package's task names it: `stop`), so the flow writes
+    # every day from the first row's up to the day before the last row's
+    expected = [days[0] + timedelta(n) for n in range((days[-1] - days[0]).days)]
     got = sorted(a_date(r["All days"]) for r in rows if r["All days"])
     assert got == expected
 
