@@ -32,14 +32,22 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 .PHONY: venv
 venv: $(VENV)/.installed ## create .venv and install the package with its test and lint tools
 
-$(CLASSPATH): conf/jars/pom.xml
+# the visual profile's aggregate (jvm/profile), one jar per Spark line, listed last on the classpath
+PROFILE_SOURCES := jvm/profile/pom.xml $(wildcard jvm/profile/src/main/java/sparkjobs/profile/*.java)
+$(JARS_DIR)/spark-jobs-profile-%.jar: $(PROFILE_SOURCES)
+	mkdir -p $(JARS_DIR)
+	$(MVN) $(MVN_FLAGS) -f jvm/profile/pom.xml -P spark-$* package
+	cp jvm/profile/target/$*/spark-jobs-profile-$*.jar $@
+
+$(CLASSPATH): conf/jars/pom.xml $(JARS_DIR)/spark-jobs-profile-$(SPARK_LINE).jar
 	mkdir -p $(JARS_DIR)
 	$(MVN) $(MVN_FLAGS) -f conf/jars/pom.xml -P spark-$(SPARK_LINE) dependency:build-classpath \
 	  -Dmdep.includeScope=runtime -Dmdep.outputFile=$(CURDIR)/$@.tmp
+	printf ':%s' $(CURDIR)/$(JARS_DIR)/spark-jobs-profile-$(SPARK_LINE).jar >> $@.tmp
 	mv $@.tmp $@
 
 .PHONY: jars
-jars: $(CLASSPATH) ## fetch the JVM extras (spark-avro, delta-spark, hadoop-aws) once into .jars/
+jars: $(CLASSPATH) ## fetch the JVM extras (spark-avro, delta-spark, hadoop-aws) once into .jars/, build the profile's jar
 
 $(VENV35)/.installed: pyproject.toml constraints-spark35.txt
 	test -x $(PY35) || $(PYTHON) -m venv $(VENV35)
@@ -48,10 +56,11 @@ $(VENV35)/.installed: pyproject.toml constraints-spark35.txt
 	$(PY35) -m pip install -q --no-deps -e .
 	touch $@
 
-$(CLASSPATH35): conf/jars/pom.xml
+$(CLASSPATH35): conf/jars/pom.xml $(JARS_DIR)/spark-jobs-profile-3.5.jar
 	mkdir -p $(JARS_DIR)
 	$(MVN) $(MVN_FLAGS) -f conf/jars/pom.xml -P spark-3.5 dependency:build-classpath \
 	  -Dmdep.includeScope=runtime -Dmdep.outputFile=$(CURDIR)/$@.tmp
+	printf ':%s' $(CURDIR)/$(JARS_DIR)/spark-jobs-profile-3.5.jar >> $@.tmp
 	mv $@.tmp $@
 
 .PHONY: setup-spark35

@@ -162,8 +162,8 @@ def main() -> int:
         )
     )
     print(
-        f"\nOf the last profiled run: the write with pass 1 observed took "
-        f"{writer['durationMs'] / 1000:.1f} s, the profile job (pass 2 and the files) "
+        f"\nOf the last profiled run: the write with the profile observed took "
+        f"{writer['durationMs'] / 1000:.1f} s, the profile job (the files; it reads no data) "
         f"{profile_job['durationMs'] / 1000:.1f} s."
     )
     verdict = "within" if on / off <= 1.3 else "ABOVE"

@@ -152,7 +152,7 @@ def _stats_table(rows: list[tuple[str, Any]]) -> str:
 
 def _card(column: dict[str, Any], rsd: float) -> str:
     distinct = column["distinct"]["approx"]
-    rows: list[tuple[str, Any]] = [(f"distinct (approx., ±{rsd:.0%} rsd)", distinct)]
+    rows: list[tuple[str, Any]] = [(f"distinct (approx., ±{rsd:.1%} rsd)", distinct)]
     if column["kind"] == "number":
         n = column["number"]
         chart = _histogram(n["histogram"], "histogram")
@@ -198,8 +198,9 @@ def render_html(profile: dict[str, Any], *, title: str = "Profile") -> str:
     sample = profile.get("sample") or {}
     if sample.get("fraction", 1.0) < 1.0:
         summary += (
-            f"<span>histograms, top values and quartiles from a sample of "
-            f"{_fmt(sample['rows'])} rows ({sample['fraction']:.2%})</span>"
+            f"<span>histograms, top values and quartiles from a uniform sample of "
+            f"{_fmt(sample['rows'])} rows ({sample['fraction']:.2%}; shares within "
+            f"±{sample['shareError']:.2%} at 99% confidence)</span>"
         )
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -214,8 +215,8 @@ def render_html(profile: dict[str, Any], *, title: str = "Profile") -> str:
 <div class="toolbar"><input id="filter" type="search" placeholder="filter columns by name"></div>
 <main class="grid">{cards}</main>
 <footer>valid / mismatched / missing follow the column's Wrangle type; distinct counts are
-approximate (relative standard deviation {rsd:.0%}); quartiles are approximate (rank error at
-most {profile["settings"]["quantileRelativeRankError"]:.2%} of the rows).</footer>
+approximate (relative standard deviation {rsd:.1%}); counts, moments and ranges are exact over
+every row; histograms, quartiles and top lists are exact over the sample.</footer>
 <script type="application/json" id="profile-data">{data}</script>
 <script>{SCRIPT}</script>
 </body>

@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from pyspark.sql import Observation
 
+from spark_jobs.profile.aggregate import ProfileAggregate
 from spark_jobs.profile.html import render_html
-from spark_jobs.profile.stats import FirstPass, ProfileSettings, first_pass, profile_dataframe
+from spark_jobs.profile.stats import ProfileSettings, profile_aggregate_for, profile_dataframe
 from spark_jobs.recipe.context import quoted
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-#: how long the profile waits for pass 1's observed values after the writes
+#: how long the profile waits for the observed result after the writes
 OBSERVATION_WAIT_SECONDS = 10.0
 
 
@@ -35,29 +36,30 @@ class ProfileReport:
 
 
 class ProfileJob:
-    """The runner's profile job: pass 1 rides along the job's writes, pass 2 runs after them.
+    """The runner's profile job: its one aggregate rides along the job's writes.
 
-    :meth:`attach` wraps the target's frame before anything is written, so the counts and
-    moments are observed while the outputs are written (no extra read of the data); calling
-    the object afterwards runs the sampled pass 2 and returns the report. Without :meth:`attach` (or when its observation did not complete) pass 1
-    runs as its own aggregation.
+    :meth:`attach` wraps the target's frame before anything is written, so every statistic is
+    observed while the outputs are written (no extra read of the data); calling the object
+    afterwards turns the observed result into ``profile.json`` and ``profile.html``. Without
+    :meth:`attach` (or when its observation did not complete) the aggregate runs as its own
+    Spark job over the target.
     """
 
     def __init__(self, settings: ProfileSettings | None = None) -> None:
         self.settings = settings or ProfileSettings()
-        self._first: FirstPass | None = None
+        self._aggregate: ProfileAggregate | None = None
         self._observation: Observation | None = None
         self._plain: DataFrame | None = None
 
     def attach(self, df: DataFrame, columns: Sequence[str]) -> DataFrame:
-        """``df`` with pass 1 over ``columns`` observed (same columns as ``df``)."""
-        self._first = first_pass(df, self.settings, columns)
+        """``df`` with the profile of ``columns`` observed (same columns as ``df``)."""
+        self._aggregate = profile_aggregate_for(df, self.settings, columns)
         self._observation = Observation(f"profile_{uuid.uuid4().hex}")
         self._plain = df
-        return self._first.observe(df, self._observation)
+        return self._aggregate.observe(df, self._observation)
 
     def observed(self, wait_seconds: float = OBSERVATION_WAIT_SECONDS) -> dict[str, Any] | None:
-        """Pass 1's observed values, or None when no write ran the observed plan."""
+        """The observed result, or None when no write ran the observed plan."""
         observation = self._observation
         jo = getattr(observation, "_jo", None)
         if observation is None or jo is None:
@@ -68,7 +70,7 @@ class ProfileJob:
         if not jo.future().isCompleted():
             return None
         values = observation.get
-        return dict(values) if values else None
+        return ProfileAggregate.read(dict(values)) if values else None
 
     def __call__(
         self,
@@ -80,10 +82,9 @@ class ProfileJob:
         cached: bool = False,
     ) -> ProfileReport:
         observed = self.observed()
-        if self._plain is not None and not cached:
-            # pass 2 recomputes the target for its sample: without the observed pass 1 in its
-            # plan, or it would parse and classify every row again. A cached target (``cached``)
-            # is read as it is: its plan's pass 1 is not run again by reading the cache.
+        if observed is None and self._plain is not None and not cached:
+            # the aggregate runs on its own: over the target without the observed metric in its
+            # plan (a cached target is read as it is; reading the cache runs no metric again)
             df = self._plain.select(*[quoted(c) for c in df.columns])
         return run_profile(
             spark,
@@ -91,7 +92,7 @@ class ProfileJob:
             self.settings,
             title=title,
             description=description,
-            first=self._first if observed is not None else None,
+            aggregate=self._aggregate if observed is not None else None,
             observed=observed,
         )
 
@@ -103,12 +104,12 @@ def run_profile(
     *,
     title: str = "Profile",
     description: str = "profile",
-    first: FirstPass | None = None,
+    aggregate: ProfileAggregate | None = None,
     observed: dict[str, Any] | None = None,
 ) -> ProfileReport:
     """Profile ``df``: its JSON document and the HTML page titled ``title`` (``description``
     names the profile's Spark jobs in the UI)."""
     profile = profile_dataframe(
-        df, settings, description=description, first=first, observed=observed
+        df, settings, description=description, aggregate=aggregate, observed=observed
     )
     return ProfileReport(profile, render_html(profile, title=title))

@@ -343,6 +343,25 @@ def is_valid(column: Column, wtype: WrangleType, parsed: Column | None = None) -
     return text.rlike(PATTERNS[name])
 
 
+def rule_definition(wtype: WrangleType) -> dict[str, object]:
+    """The rules :func:`classify` applies for ``wtype``, as data: the profile's JVM classifier
+    (jvm/profile, ``ColumnRule``) reads them, so the type rules keep one definition (this
+    module). ``regex``: the type's pattern; ``formats`` / ``guards``: the datetime formats tried
+    in order and each one's :func:`format_guard`; ``castFormats``: the formats whose texts take
+    Spark's cast (:func:`_cast_fast_path`), empty when there is no fast path."""
+    formats: tuple[str, ...] = ()
+    if wtype.name in ("Datetime", "Date"):
+        formats = wtype.formats or DEFAULT_DATETIME_FORMATS
+    fast = _cast_fast_path(formats) if formats else None
+    return {
+        "type": wtype.name,
+        "regex": PATTERNS.get(wtype.name),
+        "formats": list(formats),
+        "guards": [format_guard(f) for f in formats],
+        "castFormats": [f for f in formats if f in _CAST_EQUIVALENT] if fast else [],
+    }
+
+
 def classify(column: Column, wtype: WrangleType, parsed: Column | None = None) -> Column:
     """``VALID`` (0), ``MISMATCHED`` (1) or ``MISSING`` (2) for each value, as an integer column.
 

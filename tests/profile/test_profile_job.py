@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pyspark.sql import DataFrame, SparkSession
 
 from spark_jobs.profile import ProfileJob, ProfileReport
@@ -92,10 +93,15 @@ def test_profile_job_writes_json_and_html_next_to_the_result(
     assert amount["type"] == "Decimal"  # inferred on import, as the recipe engine sees it
     assert (amount["valid"], amount["mismatched"], amount["missing"]) == (10, 1, 1)
     assert amount["number"]["min"] == 1.0 and amount["number"]["max"] == 10.5
-    assert job["details"]["sparkJobs"] == profile["sparkJobs"] >= 2
-    # pass 1 was observed while the output was written: the profile read the data once
-    assert profile["firstPass"] == "observed" and profile["passes"] == 1
-    assert profile["sample"] == {"rows": 12, "fraction": 1.0, "seed": profile["sample"]["seed"]}
+    # observed while the output was written: the profile itself read nothing, ran no Spark job
+    assert job["details"]["sparkJobs"] == profile["sparkJobs"] == 0
+    assert profile["firstPass"] == "observed" and profile["passes"] == 0
+    assert profile["sample"] == {
+        "rows": 12,
+        "fraction": 1.0,
+        "seed": profile["sample"]["seed"],
+        "shareError": 0.0,
+    }
     assert "<svg" in (folder / "profile.html").read_text()
 
 
@@ -117,8 +123,8 @@ def test_failing_profile_fails_only_the_profile_job(spark: SparkSession, tmp_pat
 
 
 class SourceRemovedBeforeProfile:
-    """The real profile job, run after the job's source file is deleted: pass 2 can then only
-    succeed by reading the target from Spark's cache, never by recomputing it from the source."""
+    """The real profile job, run after the job's source file is deleted: it can then only
+    succeed with what it observed during the writes, never by reading the data again."""
 
     def __init__(self, source: Path) -> None:
         self.source = source
@@ -155,26 +161,18 @@ def run_with_source_removed(
     return code, result, {j["type"]: j["status"] for j in result["jobs"]}
 
 
-def test_a_target_cached_for_several_outputs_is_profiled_from_the_cache(
-    spark: SparkSession, tmp_path: Path
+@pytest.mark.parametrize("outputs", [1, 2])
+def test_the_profile_never_reads_the_data_again(
+    spark: SparkSession, tmp_path: Path, outputs: int
 ) -> None:
-    # two outputs: the runner persists the target, so pass 2's sample needs no recompute
-    code, result, statuses = run_with_source_removed(spark, tmp_path, outputs=2)
+    # one output (target not cached) or two (cached): either way the profile was observed
+    # while the outputs were written, so deleting the source afterwards changes nothing
+    code, result, statuses = run_with_source_removed(spark, tmp_path, outputs=outputs)
     assert code == 0, result.get("errors")
     assert statuses == {"wrangle": "Complete", "filewriter": "Complete", "profile": "Complete"}
     folder = tmp_path / "store" / "jobGroups" / str(result["id"]) / "profile"
     profile = json.loads((folder / "profile.json").read_text())
+    assert profile["passes"] == 0 and profile["sparkJobs"] == 0
     amount = next(c for c in profile["columns"] if c["name"] == "amount")
     assert (amount["valid"], amount["mismatched"], amount["missing"]) == (10, 1, 1)
-    assert sum(b["count"] for b in amount["number"]["histogram"]) == 10  # pass 2 ran, on the cache
-
-
-def test_a_target_written_once_is_recomputed_for_the_sample(
-    spark: SparkSession, tmp_path: Path
-) -> None:
-    # one output: nothing is cached (caching cost more than the sample's recompute), so pass 2
-    # reads the source again; without it, only the profile job fails
-    code, _, statuses = run_with_source_removed(spark, tmp_path, outputs=1)
-    assert code == 1
-    assert statuses == {"wrangle": "Complete", "filewriter": "Complete", "profile": "Failed"}
-    assert (tmp_path / "out.csv").exists()
+    assert sum(b["count"] for b in amount["number"]["histogram"]) == 10

@@ -13,6 +13,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from spark_jobs.errors import SparkJobsError
 from spark_jobs.profile import ProfileSettings, profile_dataframe
 from spark_jobs.recipe.types import WrangleType, with_type
 from tests.profile.profile_helpers import (
@@ -117,6 +118,8 @@ def check_column(col: dict[str, Any], values: pd.Series, wtype: str, settings: P
             return
         for key in ("min", "max", "mean", "stddev", "q1", "median", "q3"):
             assert close(n[key], exp[key]), (col["name"], key, n[key], exp[key])
+        assert close(n["sum"], float(valid.astype(float).sum()))
+        assert n["shareError"] == 0 and n["sampleCount"] == exp["count"]  # every row sampled
         got = [(b["start"], b["count"]) for b in n["histogram"]]
         assert len(got) == len(exp["histogram"])
         for (gs, gc), (es, ec) in zip(got, exp["histogram"], strict=True):
@@ -138,7 +141,12 @@ def check_column(col: dict[str, Any], values: pd.Series, wtype: str, settings: P
         s = col["string"]
         texts = [str(v) for v in present]
         if not texts:
-            assert s == {"lengthMin": None, "lengthMax": None, "topValues": [], "topPatterns": []}
+            assert (s["lengthMin"], s["lengthMax"], s["topValues"], s["topPatterns"]) == (
+                None,
+                None,
+                [],
+                [],
+            )
             return
         assert s["lengthMin"] == min(len(t) for t in texts)
         assert s["lengthMax"] == max(len(t) for t in texts)
@@ -178,8 +186,8 @@ def test_spark_job_count_is_measured_and_small(spark: SparkSession) -> None:
         sc.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
         df.unpersist()
     assert profile["sparkJobs"] == len(after - before)
-    assert profile["passes"] == 2
-    assert 2 <= profile["sparkJobs"] <= 8  # docs/profile.md: 3 aggregations (+ AQE stage jobs)
+    assert profile["passes"] == 1
+    assert 1 <= profile["sparkJobs"] <= 2  # docs/profile.md: one aggregation (+ an AQE stage job)
 
 
 def test_single_row(spark: SparkSession) -> None:
@@ -202,7 +210,12 @@ def test_single_row(spark: SparkSession) -> None:
 def test_empty_dataset(spark: SparkSession) -> None:
     profile = profile_dataframe(typed_frame(spark, []))
     assert profile["rowCount"] == 0 and profile["columnCount"] == len(TYPES)
-    assert profile["passes"] == 1  # nothing to bin or count in pass 2
+    assert profile["passes"] == 1 and profile["sample"] == {
+        "rows": 0,
+        "fraction": 1.0,
+        "seed": ProfileSettings().sample_seed,
+        "shareError": 0.0,
+    }
     for col in profile["columns"]:
         assert (col["valid"], col["mismatched"], col["missing"]) == (0, 0, 0)
         assert col["distinct"]["approx"] == 0
@@ -235,7 +248,7 @@ def test_wide_dataset_500_columns(spark: SparkSession) -> None:
     settings = ProfileSettings()
     profile = profile_dataframe(df, settings)
     assert profile["columnCount"] == width and profile["rowCount"] == rows
-    assert profile["passes"] == 2 and profile["sparkJobs"] <= 16  # 5 record batches of 100
+    assert profile["passes"] == 1 and profile["sparkJobs"] <= 2  # one aggregation
     pdf = pd.DataFrame(data, columns=[f"c{c}" for c in range(width)], dtype=object)
     for col in profile["columns"]:
         check_column(col, pdf[col["name"]], col["type"], settings)
@@ -271,17 +284,19 @@ def test_dates_of_a_date_column_use_the_session_time_zone(spark: SparkSession) -
     assert sum(b["count"] for b in d["histogram"]) == 2 and len(d["histogram"]) == 40
 
 
-def test_sampled_pass_2_and_exact_pass_1(spark: SparkSession) -> None:
-    """Above sample_rows, pass 2 reads a sample; the counts and moments stay over every row."""
+def test_sampled_statistics_and_exact_counts(spark: SparkSession) -> None:
+    """Above sample_rows, histograms and top lists come from a uniform sample of that many rows
+    (with its stated error); the counts and moments stay exact over every row."""
     rows = mixed_rows(2000, seed=11)
     settings = ProfileSettings(sample_rows=300)
-    df = typed_frame(spark, rows)
+    df = typed_frame(spark, rows).repartition(3)
     profile = profile_dataframe(df, settings)
     again = profile_dataframe(df, settings)
     pdf = pandas_frame(rows)
     sample = profile["sample"]
-    assert sample["fraction"] == pytest.approx(300 / 2000)
-    assert 150 <= sample["rows"] <= 500  # Bernoulli: 300 expected
+    assert sample["rows"] == 300 and sample["fraction"] == pytest.approx(300 / 2000)
+    # 99% bound on any share estimated from 300 of 2000 rows
+    assert sample["shareError"] == pytest.approx(2.576 * 0.5 * math.sqrt((1 - 0.15) / 300))
     assert profile["rowCount"] == 2000
     for col in profile["columns"]:
         wtype = TYPES[col["name"]]
@@ -298,7 +313,11 @@ def test_sampled_pass_2_and_exact_pass_1(spark: SparkSession) -> None:
             assert close(n["min"], valid.min()) and close(n["max"], valid.max())
             assert close(n["mean"], valid.mean()) and close(n["stddev"], valid.std())
             in_sample = sum(b["count"] for b in n["histogram"])
-            assert 0 < in_sample < len(valid)
+            assert 0 < in_sample == n["sampleCount"] < len(valid)
+            shares = [b["count"] / in_sample for b in n["histogram"]]
+            bins = number_expectation(valid, wtype == "Integer", settings.histogram_bins)
+            for share, (_, exact) in zip(shares, bins["histogram"], strict=True):
+                assert abs(share - exact / len(valid)) <= sample["shareError"]
             assert n["min"] <= n["q1"] <= n["median"] <= n["q3"] <= n["max"]
         elif wtype == "String" and col["string"]["topValues"]:
             full = pdf[col["name"]][classes != 2].astype(str).value_counts()
@@ -306,3 +325,10 @@ def test_sampled_pass_2_and_exact_pass_1(spark: SparkSession) -> None:
                 assert 0 < top["count"] <= full[top["value"]]
     # a fixed seed: the same sample, the same profile
     assert again["columns"] == profile["columns"] and again["sample"] == sample
+
+
+def test_a_text_that_is_not_utf8_fails_the_profile_clearly(spark: SparkSession) -> None:
+    """The byte 0xFF separates the aggregate's texts; a text holding it cannot be read."""
+    df = spark.createDataFrame([(bytearray(b"a\xffb"),), (bytearray(b"ok"),)], "b binary")
+    with pytest.raises(SparkJobsError, match=r"cannot read 1 row\(s\).*0xFF"):
+        profile_dataframe(df.select(F.col("b").cast("string").alias("s")))

@@ -362,7 +362,7 @@ def test_settype_with_datetimetype_as_downloaded(spark: SparkSession) -> None:
     )
     older = run(df, ["settype col: t type: 'Datetime','yy-mm-dd hh:mm:ss','yyyy*mm*dd*HH:MM:SS'"])
     assert column_type(out.schema["t"]) == column_type(older.schema["t"])
-    assert column_type(out.schema["t"]).formats == ("yy-MM-dd HH:mm:ss",)
+    assert column_type(out.schema["t"]).formats[0] == "yy-MM-dd HH:mm:ss"
     assert rows(out) == [("20-01-31 10:00:00",), ("",), (None,)]
 
 

@@ -583,3 +583,28 @@ def test_type_format_patterns() -> None:
     ]
     # a time alone; hh is the 12-hour clock only with an AM/PM marker
     assert type_format_patterns(["hh:mm:ss", "hh:MMa"]) == ["HH:mm:ss", "hh:mma"]
+
+
+# --- MATCHES with an expression as its pattern ------------------------------------------------
+
+
+def test_matches_an_expression_as_literal_text(spark: SparkSession) -> None:
+    # a real recipe keeps this year's rows: MATCHES([YEAR(submitTime)], YEAR(NOW('UTC')), true)
+    df = spark.createDataFrame(
+        [("2024-03-01", "2024"), ("2023-12-31", "2024"), (None, "2024"), ("x.y", "X.")],
+        "t string, y string",
+    )
+    out = run(
+        df,
+        [
+            "derive value: MATCHES([t], y) as: 'plain'",
+            "derive value: MATCHES([LOWER(t)], y, true) as: 'nocase'",
+        ],
+    )
+    # the value is text, not a pattern: "." matches only a dot
+    assert rows(out.select("plain", "nocase")) == [
+        (True, True),
+        (False, False),
+        (None, None),
+        (False, True),
+    ]

@@ -100,9 +100,20 @@ def endswith(ctx: CallContext, args: list[Arg]) -> Column:
 
 @function("MATCHES", arity=(2, 3))
 def matches(ctx: CallContext, args: list[Arg]) -> Column:
-    """MATCHES(text, pattern): true when the pattern occurs in the text."""
+    """MATCHES(text, pattern): true when the pattern occurs in the text.
+
+    The pattern may also be an expression (``MATCHES([YEAR(submitTime)], YEAR(NOW('UTC')))``, a
+    real recipe): its value is then matched as literal text, as a quoted string is."""
+    ignore_case = len(args) > 2 and args[2].is_literal and args[2].literal is True
+    if not isinstance(args[1].node, (ast.Pattern, ast.Regex, ast.StringLit)) and not (
+        isinstance(args[1].node, ast.ColumnRef) and args[1].node.quoted
+    ):
+        text, needle = _text(args[0]), args[1].raw.cast("string")
+        if ignore_case:
+            text, needle = F.lower(text), F.lower(needle)
+        return F.call_function("locate", needle, text) > 0
     regex = args[1].regex
-    if len(args) > 2 and args[2].is_literal and args[2].literal is True:
+    if ignore_case:
         regex = "(?i)" + regex
     return _text(args[0]).rlike(regex)
 

@@ -343,10 +343,6 @@ def settype(ctx: StepContext) -> DataFrame:
     re-infers a type after a step, so every type is locked."""
     names = ctx.column_names("col")
     values = ctx.values("type")
-    if ctx.has("datetimetype") and str(ctx.literal_of(values[0])).lower() in ("datetime", "date"):
-        # as downloaded: type: Datetime datetimeType: 'Datetime','yy-mm-dd','yyyy*mm*dd', the
-        # older type: 'Datetime','yy-mm-dd','yyyy*mm*dd' with the formats in a parameter apart
-        values = ctx.values("datetimetype")
     type_name = str(ctx.literal_of(values[0]))
     formats = [str(ctx.literal_of(v)) for v in values[1:]]
     if ctx.has("lockdatatype"):
