@@ -5,6 +5,7 @@
     spark-jobs validate SPEC
     spark-jobs schema
     spark-jobs serve --flows DIR [--host H] [--port P] [--job-store DIR] [--connections FILE] ...
+    spark-jobs import-flow PACKAGE [--rules RULES.json] [--out SPEC.json]
 
 On a cluster, use ``spark-submit spark_jobs/entrypoints/run_job.py --spec SPEC`` (and
 ``.../publish.py``) instead.
@@ -231,6 +232,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the job spec")
     schema.add_argument("--indent", type=int, default=2)
+
+    import_flow = commands.add_parser(
+        "import-flow", help="turn a flow package (GET /v4/flows/<id>/package) into a job spec"
+    )
+    import_flow.add_argument("package", help="the package: its .zip, or the JSON inside it")
+    import_flow.add_argument("--rules", help="import rules JSON (fileLocation, connection)")
+    import_flow.add_argument("--out", help="where to write the job spec (default: stdout)")
     return parser
 
 
@@ -244,6 +252,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(json.dumps(job_spec_json_schema(), indent=args.indent))
         return EXIT_OK
+    if args.command == "import-flow":
+        from spark_jobs.importer.command import import_command
+
+        return import_command(args.package, rules=args.rules, out=args.out)
     if args.command == "validate":
         from spark_jobs.runner.plan import plan_job
         from spark_jobs.spec import load_job_spec

@@ -185,6 +185,13 @@ class PublishError(UserError):
     code = "INVALID_PUBLISH"
 
 
+class FlowImportError(UserError):
+    """A flow package cannot be imported: not a package, an unknown layout, a task with no
+    counterpart here (named with its recipe and step), or an import rule that matches nothing."""
+
+    code = "INVALID_FLOW_PACKAGE"
+
+
 class JobGroupNotFound(UserError):
     """A job group id the job store has no record of."""
 

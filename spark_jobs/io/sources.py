@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 
 from spark_jobs import metadata_columns
 from spark_jobs.errors import InputDataError, MissingJarError, first_line
-from spark_jobs.io.fs import is_local, local_path, normalize_uri
+from spark_jobs.io.fs import filesystem_for, is_local, local_path, normalize_uri
 from spark_jobs.io.matching import spark_paths
 from spark_jobs.session import jvm_extras_available
 from spark_jobs.spec.models import ImportedDataset
@@ -84,8 +84,12 @@ def read_dataset(
     ``metadata`` names the Wrangle metadata references the recipes use (``$filepath``,
     ``$sourcerownumber``); each becomes a hidden column (see :mod:`spark_jobs.metadata_columns`).
     """
-    paths = spark_paths(uris) if uris else [_plain_uri(dataset.uri)]
     fmt = dataset.format
+    if fmt == "excel":
+        return _read_excel(spark, dataset, uris, metadata)
+    if fmt == "sql":
+        return _read_sql(spark, dataset, metadata)
+    paths = spark_paths(uris) if uris else [_plain_uri(dataset.uri)]
     if fmt == "avro" and not jvm_extras_available(spark)["spark-avro"]:
         raise MissingJarError(
             f"imported dataset {dataset.name!r} is avro: reading it needs the spark-avro jar "
@@ -113,6 +117,107 @@ def read_dataset(
         if renamed != names:
             df = df.toDF(*renamed)
     return with_metadata_columns(df, metadata)
+
+
+def _read_excel(
+    spark: SparkSession,
+    dataset: ImportedDataset,
+    uris: Sequence[str] | None,
+    metadata: Collection[str],
+) -> DataFrame:
+    """A sheet of each workbook, converted on the driver as the platform converts it
+    (:mod:`spark_jobs.io.excel`): a table (``header``: names from the first row), or with
+    ``lines`` each row as one line of csv text in ``column1``."""
+    from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+    from spark_jobs.io.excel import csv_line, sheet_rows
+
+    opts = dataset.options
+    files = list(uris) if uris else [normalize_uri(dataset.uri)]
+    tables: list[tuple[str, list[list[str]]]] = []
+    for uri in files:
+        try:
+            data = filesystem_for(uri, spark).read_bytes(uri)
+        except Exception as exc:
+            raise InputDataError(
+                f"imported dataset {dataset.name!r} (excel) cannot be read: {first_line(exc, limit=400)}"
+            ) from exc
+        rows = sheet_rows(data, opts.sheet, name=dataset.name)
+        if opts.lines:
+            rows = [[csv_line(r)] for r in rows]
+        tables.append((uri, rows))
+    header: list[str] | None = None
+    body: list[tuple[str, int, list[str]]] = []
+    for uri, rows in tables:
+        start = 0
+        if opts.header and not opts.lines and rows:
+            header = header or rows[0]
+            start = 1
+        body += [(uri, n, r) for n, r in enumerate(rows[start:], start=start + 1)]
+    width = max([len(header or [])] + [len(r) for _, _, r in body])
+    names = platform_column_names([*(header or []), *[""] * (width - len(header or []))])
+    fields = [StructField(n, StringType()) for n in names]
+    fields += [
+        StructField(metadata_columns.FILEPATH, StringType()),
+        StructField(metadata_columns.SOURCE_ROW_NUMBER, LongType()),
+    ]
+    records = [(*r, *[""] * (width - len(r)), uri, n) for uri, n, r in body]
+    df = spark.createDataFrame(records, StructType(fields))
+    return _keep_metadata(df, metadata)
+
+
+def _keep_metadata(df: DataFrame, metadata: Collection[str]) -> DataFrame:
+    drop = [
+        column
+        for column, reference in (
+            (metadata_columns.FILEPATH, "$filepath"),
+            (metadata_columns.SOURCE_ROW_NUMBER, "$sourcerownumber"),
+        )
+        if reference not in metadata
+    ]
+    return df.drop(*drop) if drop else df
+
+
+def _read_sql(
+    spark: SparkSession, dataset: ImportedDataset, metadata: Collection[str]
+) -> DataFrame:
+    """A query or table: over the session's catalog (``catalog:``) or through JDBC."""
+    opts = dataset.options
+    try:
+        if dataset.uri == "catalog:":
+            df = spark.sql(opts.query) if opts.query else spark.table(str(opts.table))
+        else:
+            reader = spark.read.format("jdbc").option("url", dataset.uri)
+            reader = (
+                reader.option("query", opts.query)
+                if opts.query
+                else reader.option("dbtable", opts.table)
+            )
+            if opts.user:
+                reader = reader.option("user", opts.user)
+            if opts.passwordEnv:
+                password = os.environ.get(opts.passwordEnv)
+                if password is None:
+                    raise InputDataError(
+                        f"imported dataset {dataset.name!r}: the environment variable "
+                        f"{opts.passwordEnv} (its password) is not set"
+                    )
+                reader = reader.option("password", password)
+            df = reader.load()
+        df.schema  # noqa: B018 - resolves the query now, so a bad one fails here
+    except InputDataError:
+        raise
+    except Exception as exc:
+        what = opts.query or opts.table
+        raise InputDataError(
+            f"imported dataset {dataset.name!r} ({what!r} on {dataset.uri}) cannot be read: {first_line(exc, limit=400)}"
+        ) from exc
+    if metadata:
+        df = df.withColumn(metadata_columns.FILEPATH, F.lit(dataset.uri)).withColumn(
+            metadata_columns.SOURCE_ROW_NUMBER,
+            F.row_number().over(Window.orderBy(F.monotonically_increasing_id())).cast("long"),
+        )
+    return _keep_metadata(df, metadata)
 
 
 def _plain_uri(uri: str) -> str:

@@ -7,8 +7,9 @@ there) and returns the transformed DataFrame, without running a Spark job.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import partial
 
 from py4j.protocol import Py4JJavaError
@@ -20,7 +21,14 @@ from spark_jobs.recipe import ast
 from spark_jobs.recipe.ast import DatasetReference
 from spark_jobs.recipe.parser import parse_step
 
-__all__ = ["DatasetReference", "Recipe", "RecipeError", "apply_recipe", "parse_recipe"]
+__all__ = [
+    "DatasetReference",
+    "Recipe",
+    "RecipeError",
+    "apply_recipe",
+    "parse_recipe",
+    "with_parameters",
+]
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,38 @@ class Recipe:
 
 
 _METADATA_FUNCTIONS = {"SOURCEROWNUMBER": "$sourcerownumber", "FILEPATH": "$filepath"}
+
+
+def with_parameters(recipe: Recipe, values: Mapping[str, str]) -> Recipe:
+    """``recipe`` with each flow parameter ``$name`` replaced by its value: a number when the
+    value is one (``RANGE(0, $n, 1)``), text otherwise. Other ``$`` names are left as they are."""
+    if not values:
+        return recipe
+    lowered = {k.lower(): v for k, v in values.items()}
+
+    def literal(node: ast.Expr) -> ast.Expr:
+        if isinstance(node, ast.ColumnRef) and not node.quoted and node.name.startswith("$"):
+            value = lowered.get(node.name[1:].lower())
+            if value is not None:
+                if _NUMBER.fullmatch(value.strip()):
+                    return ast.NumberLit(value.strip(), pos=node.pos)
+                return ast.StringLit(value, pos=node.pos)
+        return node
+
+    steps = tuple(
+        replace(
+            step,
+            params=tuple(
+                replace(p, values=tuple(ast.transform(v, literal) for v in p.values))
+                for p in step.params
+            ),
+        )
+        for step in recipe.steps
+    )
+    return Recipe(steps)
+
+
+_NUMBER = re.compile(r"-?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?")
 
 
 def _is_header_rename(step: ast.Step) -> bool:

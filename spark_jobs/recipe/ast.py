@@ -7,7 +7,7 @@ messages; positions take no part in equality, so ``parse(print(step)) == step``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -238,6 +238,25 @@ def depth(node: Expr) -> int:
         deepest = max(deepest, level)
         stack.extend((c, level + 1) for c in children(current))
     return deepest
+
+
+def transform(node: Expr, fn: Callable[[Expr], Expr]) -> Expr:
+    """``node`` rebuilt bottom-up, each node passed through ``fn`` (positions kept)."""
+    if isinstance(node, Call):
+        node = Call(node.name, tuple(transform(a, fn) for a in node.args), pos=node.pos)
+    elif isinstance(node, BinaryOp):
+        node = BinaryOp(node.op, transform(node.left, fn), transform(node.right, fn), pos=node.pos)
+    elif isinstance(node, UnaryOp):
+        node = UnaryOp(node.op, transform(node.operand, fn), pos=node.pos)
+    elif isinstance(node, ArrayLit):
+        node = ArrayLit(tuple(transform(i, fn) for i in node.items), pos=node.pos)
+    elif isinstance(node, ObjectLit):
+        entries = tuple(
+            ObjectEntry(e.key, tuple(transform(v, fn) for v in e.values), pos=e.pos)
+            for e in node.entries
+        )
+        node = ObjectLit(entries, pos=node.pos)
+    return fn(node)
 
 
 # --- printer ---------------------------------------------------------------------------------

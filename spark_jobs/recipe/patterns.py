@@ -3,7 +3,9 @@ r"""Platform patterns (`` `{digit}{3}-{alpha}+` ``) and ``/regex/flags`` as Java
 A platform pattern is literal text with pattern classes in braces (``{digit}``, ``{alpha}``, ...),
 quantifiers in braces (``{3}``, ``{2,4}``) or as ``+ * ?``, and ``|`` between alternatives
 (``{start}"|"{end}``: a quote at the start or at the end, as the platform's own labs write it;
-``\|`` is a literal bar). Every other character stands for itself. The result is a Java regular
+``\|`` is a literal bar), and parentheses around capture groups (``({digit}{3})``, referred to
+as ``$1`` in a replacement; ``\(`` is a literal parenthesis). Every other character stands for
+itself. The result is a Java regular
 expression for Spark's ``rlike`` / ``regexp_*``; one with alternatives is a single group, so it
 composes with the text around it.
 """
@@ -33,6 +35,23 @@ PATTERN_CLASSES: dict[str, str] = {
     "email": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
     "url": r"(?:https?|ftp)://[^\s]+",
     "ip-address": r"(?:[0-9]{1,3}\.){3}[0-9]{1,3}",
+    "alphanum-underscore": "[A-Za-z0-9_]",
+}
+
+#: date and time parts, matched case-sensitively before the classes above (``{mm}`` is the month,
+#: ``{MM}`` the minutes), as the platform's pattern conversions write them
+#: (``({yyyy})-({mm})-({dd}) ({HH}):({MM}):({SS})``)
+DATE_CLASSES: dict[str, str] = {
+    "yyyy": "[0-9]{4}",
+    "yy": "[0-9]{2}",
+    "mm": "(?:0[1-9]|1[0-2])",
+    "m": "(?:1[0-2]|0?[1-9])",
+    "dd": "(?:0[1-9]|[12][0-9]|3[01])",
+    "d": "(?:3[01]|[12][0-9]|0?[1-9])",
+    "HH": "(?:[01][0-9]|2[0-3])",
+    "H": "(?:2[0-3]|[01]?[0-9])",
+    "MM": "[0-5][0-9]",
+    "SS": "[0-5][0-9]",
 }
 
 _QUANTIFIER = re.compile(r"\{(\d+)(,(\d*))?\}")
@@ -52,6 +71,7 @@ def pattern_to_regex(pattern: str) -> str:
     i = 0
     quantifiable = False
     alternatives = False
+    opened: list[int] = []  # where each open group ( began
     while i < len(pattern):
         ch = pattern[i]
         if ch == "|":
@@ -62,6 +82,11 @@ def pattern_to_regex(pattern: str) -> str:
             continue
         if ch == "{":
             m = _CLASS.match(pattern, i)
+            if m and m.group(1) in DATE_CLASSES:
+                out.append(DATE_CLASSES[m.group(1)])
+                quantifiable = True
+                i = m.end()
+                continue
             if m:
                 name = m.group(1).lower()
                 if name not in PATTERN_CLASSES:
@@ -93,6 +118,20 @@ def pattern_to_regex(pattern: str) -> str:
             quantifiable = False
             i += 1
             continue
+        if ch == "(":
+            out.append("(")
+            opened.append(i)
+            quantifiable = False
+            i += 1
+            continue
+        if ch == ")":
+            if not opened:
+                raise PatternError("')' closes no group (write \\) for a parenthesis)", i)
+            opened.pop()
+            out.append(")")
+            quantifiable = True
+            i += 1
+            continue
         if ch == "\\" and i + 1 < len(pattern):
             out.append(re.escape(pattern[i + 1]))
             quantifiable = True
@@ -101,6 +140,10 @@ def pattern_to_regex(pattern: str) -> str:
         out.append(re.escape(ch) if ch not in " " else ch)
         quantifiable = True
         i += 1
+    if opened:
+        raise PatternError(
+            "'(' opens a group that is never closed (write \\( for a parenthesis)", opened[-1]
+        )
     regex = "".join(out)
     return f"(?:{regex})" if alternatives else regex
 

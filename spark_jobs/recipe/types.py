@@ -69,6 +69,8 @@ DEFAULT_DATETIME_FORMATS: tuple[str, ...] = (
     "M/d/yyyy H:mm:ss",
     "M/d/yy",
     "d-M-yyyy",
+    "d-M-yyyy H:mm:ss",  # what DATEFORMAT(..., 'dd-MM-yyyy HH:mm:ss') writes
+    "d-M-yyyy H:mm",
     "MMM d, yyyy",
     "MMMM d, yyyy",
     "d MMM yyyy",
@@ -462,12 +464,20 @@ def to_json_output(df: DataFrame) -> tuple[DataFrame, list[str]]:
     return df.select(*columns), nested
 
 
+#: day-first dates (``24/04/2019``): tried after the month-first default formats, so a column
+#: is read day first when too many of its values are no month-first date, as the platform types
+#: such a column ``dd*mm*yyyy``
+DATETIME_DAY_FIRST = WrangleType(
+    "Datetime", ("d/M/yyyy", "d/M/yyyy H:mm", "d/M/yyyy H:mm:ss", "d/M/yy", "d-M-yyyy")
+)
+
 #: candidates of inference, in the order they are tried
 INFERENCE_CANDIDATES: tuple[WrangleType, ...] = (
     INTEGER,
     DECIMAL,
     BOOLEAN,
     DATETIME,
+    DATETIME_DAY_FIRST,
     WrangleType("Email"),
     WrangleType("URL"),
     WrangleType("IP Address"),

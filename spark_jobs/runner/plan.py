@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from spark_jobs.errors import Problem, RecipeError, SpecError, first_line
 from spark_jobs.io.fs import filesystem_for, is_local, local_path, normalize_uri
 from spark_jobs.jobstore import now
-from spark_jobs.recipe import DatasetReference, Recipe, parse_recipe
+from spark_jobs.recipe import DatasetReference, Recipe, parse_recipe, with_parameters
 from spark_jobs.runner.sources import SourceLister, dataset_path
 from spark_jobs.spec.models import ImportedDataset, JobSpec, WrangledDataset, WriteSetting
 from spark_jobs.spec.parameters import EffectiveValue, ParameterError, merge_effective
@@ -170,9 +170,10 @@ def _dataset_plans(spec: JobSpec, problems: list[Problem]) -> dict[int, DatasetP
     names = {d.name for d in spec.flow.wrangledDatasets} | {
         d.name for d in spec.flow.importedDatasets
     }
+    flow_values = spec.flow.parameter_values(spec.run_parameters)
     for index, dataset in enumerate(spec.flow.wrangledDatasets):
         try:
-            recipe = parse_recipe(dataset.recipe, datasets=names)
+            recipe = with_parameters(parse_recipe(dataset.recipe, datasets=names), flow_values)
         except RecipeError as exc:
             problems.append(_recipe_problem(index, dataset, exc))
             recipe = parse_recipe([])
@@ -235,7 +236,9 @@ def _sources_of(
     spec: JobSpec, order: list[DatasetPlan]
 ) -> tuple[dict[int, ImportedDataset], dict[int, set[str]]]:
     """The imported datasets the job graph reads, and the hidden metadata columns
-    (``$filepath``, ...) each must carry for the recipes that read it directly."""
+    (``$filepath``, ...) each must carry for the recipes that read it, directly or through the
+    recipes between (an imported flow's parsing recipe is a wrangled dataset of its own; the
+    rows keep their source's metadata through it, as on the platform)."""
     imported: dict[int, ImportedDataset] = {}
     metadata: dict[int, set[str]] = {}
     for plan in order:
@@ -243,8 +246,13 @@ def _sources_of(
             if key.kind == "imported":
                 imported[key.id] = spec.flow.imported(key.id)
                 metadata.setdefault(key.id, set())
+    wanted: dict[int, set[str]] = {}  # wrangled dataset id -> what its consumers read
+    for plan in reversed(order):  # consumers come after their inputs
+        needed = plan.recipe.metadata_columns() | wanted.get(plan.dataset.id, set())
         if plan.input.kind == "imported":
-            metadata[plan.input.id] |= plan.recipe.metadata_columns()
+            metadata[plan.input.id] |= needed
+        else:
+            wanted.setdefault(plan.input.id, set()).update(needed)
     return imported, metadata
 
 
@@ -262,6 +270,8 @@ def _list_sources(
     values: list[EffectiveValue] = []
     for source_id, source_dataset in imported.items():
         path = f"$.flow.importedDatasets[{imported_index[source_id]}].uri"
+        if not source_dataset.is_file:
+            continue  # a query: nothing to list or find before it runs
         if not source_dataset.parameters:
             if is_local(normalize_uri(source_dataset.uri)):
                 problems += _missing_input_problems(source_dataset, path, None)
@@ -305,7 +315,7 @@ def check_remote_inputs(plan: JobPlan, spark: SparkSession) -> None:
     index = {d.id: i for i, d in enumerate(plan.spec.flow.importedDatasets)}
     problems: list[Problem] = []
     for dataset_id, dataset in plan.imported.items():
-        if not dataset.parameters and not is_local(normalize_uri(dataset.uri)):
+        if dataset.is_file and not dataset.parameters and not is_local(normalize_uri(dataset.uri)):
             path = f"$.flow.importedDatasets[{index[dataset_id]}].uri"
             problems += _missing_input_problems(dataset, path, spark)
     if problems:

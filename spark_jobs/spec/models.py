@@ -27,7 +27,7 @@ Execution = Literal["photon", "spark", "databricksSpark", "emrSpark"]
 OutputFormat = Literal["csv", "json", "avro", "pqt", "delta"]
 WriteAction = Literal["create", "append", "overwrite"]
 Compression = Literal["none", "gzip", "bzip2"]
-SourceFormat = Literal["csv", "json", "parquet", "avro", "text"]
+SourceFormat = Literal["csv", "json", "parquet", "avro", "text", "excel", "sql"]
 RanFrom = Literal["cli", "ui"]
 
 #: formats whose files carry their own (block) compression: only ``none`` is accepted for them
@@ -384,9 +384,28 @@ class ReadOptions(StrictModel):
     escape: str | None = Field(default=None, max_length=1)
     encoding: str | None = None
     multiLine: StrictBool | None = None
+    sheet: str | None = Field(
+        default=None, min_length=1, description="excel: the worksheet to read (default: the first)."
+    )
+    lines: StrictBool | None = Field(
+        default=None,
+        description="excel: each row as one line of csv text in column1, as the platform's "
+        "converted file is before a recipe splits it.",
+    )
+    query: str | None = Field(default=None, min_length=1, description="sql: a query to read.")
+    table: str | None = Field(default=None, min_length=1, description="sql: a table to read.")
+    user: str | None = Field(default=None, description="sql over jdbc: the user name.")
+    passwordEnv: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="sql over jdbc: the environment variable holding the password.",
+    )
 
 
 class ImportedDataset(StrictModel):
+    """A source. ``uri`` is a file, directory or glob; for ``sql``, where the query runs:
+    ``catalog:`` (the Spark session's catalog, e.g. Hive) or a ``jdbc:`` URL."""
+
     id: int
     name: str = Field(min_length=1)
     uri: str = Field(min_length=1)
@@ -396,6 +415,26 @@ class ImportedDataset(StrictModel):
         default_factory=list,
         description="Parameters of uri (a dataset with parameters): {name} in uri.",
     )
+
+    @property
+    def is_file(self) -> bool:
+        """Read from files (every format but sql, whose uri names where a query runs)."""
+        return self.format != "sql"
+
+    @model_validator(mode="after")
+    def _sql_source(self) -> ImportedDataset:
+        if self.format == "sql":
+            if (self.options.query is None) == (self.options.table is None):
+                raise ValueError(
+                    "a sql dataset gives exactly one of options.query or options.table"
+                )
+            if self.uri != "catalog:" and not self.uri.startswith("jdbc:"):
+                raise ValueError(
+                    f"a sql dataset's uri is 'catalog:' or a jdbc: URL, not {self.uri!r}"
+                )
+            if self.parameters:
+                raise ValueError("a sql dataset takes no parameters")
+        return self
 
 
 class DatasetInput(StrictModel):
@@ -421,9 +460,27 @@ class WrangledDataset(StrictModel):
     )
 
 
+class FlowParameter(StrictModel):
+    """A flow parameter: ``$name`` in a recipe stands for its value (the default here, or the
+    run's ``runParameters`` override of ``name``)."""
+
+    name: ParameterName
+    variable: VariableValue
+
+    _valid_name = field_validator("name")(_parameter_name)
+
+
 class Flow(StrictModel):
     importedDatasets: list[ImportedDataset] = Field(default_factory=list)
     wrangledDatasets: Annotated[list[WrangledDataset], Field(min_length=1)]
+    parameters: list[FlowParameter] = Field(
+        default_factory=list,
+        description="Flow parameters: $name in a recipe is replaced by the value.",
+    )
+
+    def parameter_values(self, overrides: dict[str, str]) -> dict[str, str]:
+        """Each flow parameter's value in a run: the override, else the default."""
+        return {p.name: overrides.get(p.name, p.variable.value) for p in self.parameters}
 
     def imported(self, dataset_id: int) -> ImportedDataset:
         return next(d for d in self.importedDatasets if d.id == dataset_id)

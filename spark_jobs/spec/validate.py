@@ -232,29 +232,31 @@ def write_settings_problems(settings: Any, path: str) -> list[Problem]:
     return problems
 
 
+#: the read options each source format takes
+READ_OPTIONS: dict[str, set[str]] = {
+    "csv": {"header", "delimiter", "quote", "escape", "encoding", "multiLine"},
+    "json": {"multiLine", "encoding"},
+    "text": {"encoding"},
+    "parquet": set(),
+    "avro": set(),
+    "excel": {"sheet", "header", "lines"},
+    "sql": {"query", "table", "user", "passwordEnv"},
+}
+
+
 def read_options_problems(dataset: Mapping[str, Any], path: str) -> list[Problem]:
     fmt = dataset.get("format")
     options = dataset.get("options")
     if not isinstance(options, Mapping):
         return []
-    allowed = (
-        {
-            "csv": {"header", "delimiter", "quote", "escape", "encoding", "multiLine"},
-            "json": {"multiLine", "encoding"},
-            "text": {"encoding"},
-            "parquet": set(),
-            "avro": set(),
-        }.get(fmt)
-        if isinstance(fmt, str)
-        else None
-    )
+    allowed = READ_OPTIONS.get(fmt) if isinstance(fmt, str) else None
     if allowed is None:
         return []
+    known = set().union(*READ_OPTIONS.values())
     return [
         Problem(f"{path}.options.{key}", f"option {key!r} does not apply to {fmt} datasets")
         for key in options
-        if key not in allowed
-        and key in {"header", "delimiter", "quote", "escape", "encoding", "multiLine"}
+        if key not in allowed and key in known
     ]
 
 
@@ -384,6 +386,9 @@ def _declared_parameters(document: Any) -> dict[str, list[Mapping[str, Any]]]:
     """Every parameter the flow and the outputs declare, by name."""
     owners = [dataset for _, dataset in _items(_get(document, "flow", "importedDatasets"))]
     owners += [setting for _, setting in _write_settings_of(document)]
+    flow = _get(document, "flow")
+    if isinstance(flow, Mapping):
+        owners.append(flow)
     declared: dict[str, list[Mapping[str, Any]]] = {}
     for owner in owners:
         for _, parameter in _items(owner.get("parameters")):

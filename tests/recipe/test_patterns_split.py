@@ -221,7 +221,7 @@ def test_extractpatterns_between(spark: SparkSession) -> None:
         ("split col: msg on: ',' quote: ''", "non-empty"),
         ("split col: msg on: ',' quote: msg", "quoted, non-empty"),
         ("split col: msg positions: 2 quote: '\"'", "quote: goes with on:"),
-        ("splitrows col: msg on: ',' quoteescapechar: '\\\\'", "only as the quote"),
+        ("splitrows col: msg on: ',' quote: '\"' quoteescapechar: 'ab'", "one quoted character"),
         ("extractpatterns type: between col: msg end: '>'", "needs start: and end:"),
         ("extractpatterns type: url col: msg start: '<'", "goes with type: between"),
         ("extractpatterns type: between col: msg start: '<' end: /(/", "bad regular expression"),

@@ -272,6 +272,27 @@ def rename(ctx: StepContext) -> DataFrame:
     return _renamed(ctx, ctx.df, mapping)
 
 
+@transform("select", required=("values",))
+def select(ctx: StepContext) -> DataFrame:
+    """The flow packages' "Select columns": ``select values: [expr,'name'],[$filepath,'source']``
+    keeps only these values, in this order, each under its name (the hidden per-row metadata
+    stays for later steps)."""
+    columns: list[Column] = []
+    seen: set[str] = set()
+    for node in ctx.values("values"):
+        if not isinstance(node, ast.ArrayLit) or len(node.items) != 2:
+            raise ctx.error("values: takes [expression, 'name'] pairs", node)
+        expr, label = node.items
+        if not isinstance(label, ast.StringLit) or not label.value:
+            raise ctx.error("a value's name is a quoted, non-empty text such as 'total'", label)
+        if label.value.lower() in seen:
+            raise ctx.error(f"values: names {label.value!r} twice", label)
+        seen.add(label.value.lower())
+        columns.append(ctx.compile(expr).alias(label.value))
+    hidden = [quoted(c) for c in ctx.df.columns if c not in visible_columns(ctx.df)]
+    return ctx.df.select(*columns, *hidden)
+
+
 @transform("drop", required=("col",), optional=("action",))
 def drop(ctx: StepContext) -> DataFrame:
     names = set(ctx.column_names("col"))

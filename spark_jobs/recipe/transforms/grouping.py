@@ -3,6 +3,7 @@ ordered), pivot / unpivot, and bin (bin numbers from the column's range or given
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from pyspark.sql import Column, DataFrame
@@ -94,6 +95,14 @@ def groupby(ctx: StepContext) -> DataFrame:
     return _grouped(ctx, group, aggregates)
 
 
+def _natural_key(value: str | None) -> tuple[int, list[tuple[int, int | str]]]:
+    """Sort key: null first, then text with its digit runs compared as numbers."""
+    if value is None:
+        return (0, [])
+    parts = re.split(r"(\d+)", value)
+    return (1, [(0, int(p)) if p.isdigit() else (1, p) for p in parts if p])
+
+
 @transform("pivot", required=("value",), optional=("col", "group", "limit"))
 def pivot(ctx: StepContext) -> DataFrame:
     """One row per group, one column per (distinct value of ``col:``, aggregate), named
@@ -122,6 +131,9 @@ def pivot(ctx: StepContext) -> DataFrame:
         .limit(limit + 1)
         .collect()
     ]
+    # numbers inside values compare as numbers ("2 -- STATUS" before "10 -- CITY"): the
+    # platform's order, which the example flow "Columns mapping" relies on to order columns
+    values.sort(key=_natural_key)
     if len(values) > limit:
         raise ctx.error(
             f"pivot: {', '.join(repr(c) for c in sources)} has more than {limit} distinct "

@@ -1,5 +1,6 @@
 """Pattern transforms: ``extractpatterns`` (well-known patterns such as URLs, e-mail addresses,
-IP addresses and HTTP query fields) and ``splitpatterns`` (split on a delimiter, a sequence of
+IP addresses and HTTP query fields, or a custom pattern), ``extractbetweendelimiters`` and
+``splitpatterns`` (split on a delimiter, a sequence of
 delimiters, character positions or every n characters).
 
 ``split_columns`` is shared with ``split`` (transforms/text.py) for its ``delimiters:``,
@@ -26,7 +27,7 @@ PATTERNS: dict[str, str] = {
     "ipaddress": rf"(?<![0-9.]){_OCTET}(?:\.{_OCTET}){{3}}(?![0-9.])",
     "number": r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)",
 }
-TYPES = (*PATTERNS, "httpquerystrings", "between")
+TYPES = (*PATTERNS, "httpquerystrings", "between", "custom")
 
 
 def _text(name: str) -> Column:
@@ -71,7 +72,7 @@ def replace_with_parts(ctx: StepContext, source: str, parts: list[Column]) -> Da
 @transform(
     "extractpatterns",
     required=("col", "type"),
-    optional=("queryfield", "as", "start", "end", "ignorecase"),
+    optional=("queryfield", "as", "start", "end", "ignorecase", "on"),
 )
 def extractpatterns(ctx: StepContext) -> DataFrame:
     names = ctx.column_names("col")
@@ -82,8 +83,22 @@ def extractpatterns(ctx: StepContext) -> DataFrame:
     for param in ("start", "end"):
         if ctx.has(param) and kind != "between":
             raise ctx.error(f"{param}: goes with type: between", ctx.step.param(param))
-    if ctx.has("ignorecase") and kind != "between":
-        raise ctx.error("ignorecase: goes with type: between", ctx.step.param("ignorecase"))
+    if ctx.has("on") and kind != "custom":
+        raise ctx.error("on: goes with type: custom", ctx.step.param("on"))
+    if ctx.has("ignorecase") and kind not in ("between", "custom"):
+        raise ctx.error(
+            "ignorecase: goes with type: between or custom", ctx.step.param("ignorecase")
+        )
+    if kind == "custom":
+        if not ctx.has("on"):
+            raise ctx.error("type: custom needs on: (the `pattern`, /regex/ or text to extract)")
+        regex = regex_of(ctx, ctx.node("on"))
+        if ctx.flag("ignorecase", False):
+            regex = "(?i)" + regex
+        value = _first(_text(source), regex)
+        # the platform names it as a split does: ``url`` -> ``url1``
+        name = ctx.new_name("as") if ctx.has("as") else split_names(ctx.df.columns, source, 1)[0]
+        return ctx.place_after(ctx.df.withColumn(name, value), name, source)
     if kind == "between":
         if ctx.has("queryfield"):
             raise ctx.error(
@@ -112,6 +127,24 @@ def extractpatterns(ctx: StepContext) -> DataFrame:
             _close(kind),
         )
     name = ctx.new_name("as") if ctx.has("as") else f"{source}_{kind}"
+    return ctx.place_after(ctx.df.withColumn(name, value), name, source)
+
+
+@transform("extractbetweendelimiters", required=("col", "start", "end"), optional=("as",))
+def extractbetweendelimiters(ctx: StepContext) -> DataFrame:
+    """``extractbetweendelimiters col: url start: `//` end: `/` as: 'url1'``, the flow packages'
+    "Extract between delimiters": the shortest text between the first ``start:`` match and the
+    next ``end:`` match (both left out), null when there is none; without ``as:`` the new column
+    is named as a split names its parts (``url1``), right of the source."""
+    names = ctx.column_names("col")
+    if len(names) != 1:
+        raise ctx.error("extractbetweendelimiters takes one column", ctx.step.param("col"))
+    source = names[0]
+    start, end = regex_of(ctx, ctx.node("start")), regex_of(ctx, ctx.node("end"))
+    value = _first(_text(source), f"(?:{start})((?s:.*?))(?:{end})", 1)
+    name = ctx.new_name("as") if ctx.has("as") else split_names(ctx.df.columns, source, 1)[0]
+    if name in ctx.df.columns:
+        raise ctx.error(f"as: the dataset already has a column {name!r}", ctx.step.param("as"))
     return ctx.place_after(ctx.df.withColumn(name, value), name, source)
 
 

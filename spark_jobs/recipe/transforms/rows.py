@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import reduce
 
 from pyspark.sql import Column, DataFrame
@@ -337,6 +338,14 @@ def header(ctx: StepContext) -> DataFrame:
     )
 
 
+def _outside_escaped_quotes(regex: str, quote: str, escape: str) -> str:
+    """``regex`` where it stands outside quotes, a quote right after ``escape`` not counting:
+    an even number of unescaped quotes must follow it (escape + any character read as one)."""
+    q, e = re.escape(quote), re.escape(escape)
+    other = f"(?:[^{q}{e}]|{e}[\\s\\S])"
+    return f"(?:{regex})(?=(?:{other}*+{q}{other}*+{q})*+{other}*+\\z)"
+
+
 @transform("splitrows", required=("col", "on"), optional=("quote", "quoteescapechar"))
 def splitrows(ctx: StepContext) -> DataFrame:
     """Each value of ``col:`` split on ``on:`` (a literal string) into one row per part."""
@@ -354,17 +363,21 @@ def splitrows(ctx: StepContext) -> DataFrame:
     source = names[0]
     regex = regex_of(ctx, node)
     quote = quote_of(ctx)
+    escape: str | None = None
     if ctx.has("quoteescapechar"):
         # a quote written twice inside quotes ("a ""b"" c") leaves the count of quotes after a
-        # delimiter even or odd as it was, so the quote rule below already reads it right
-        escape = ctx.node("quoteescapechar")
-        if not (isinstance(escape, ast.StringLit) and quote is not None and escape.value == quote):
-            raise ctx.error(
-                "quoteescapechar: is supported only as the quote: character itself "
-                "(a quote written twice)",
-                escape,
-            )
-    if quote is not None:
+        # delimiter even or odd as it was, so the quote rule below already reads it right; any
+        # other escape character (\" in "a \"b\" c") hides the quote it comes before
+        node = ctx.node("quoteescapechar")
+        if quote is None:
+            raise ctx.error("quoteescapechar: goes with quote:", node)
+        if not (isinstance(node, ast.StringLit) and len(node.value) == 1 and len(quote) == 1):
+            raise ctx.error("quoteescapechar: takes one quoted character such as '\\\\'", node)
+        if node.value != quote:
+            escape = node.value
+    if quote is not None and escape is not None:
+        regex = _outside_escaped_quotes(regex, quote, escape)
+    elif quote is not None:
         regex = outside_quotes(regex, quote)
     parts = F.explode_outer(F.split(quoted(source).cast("string"), regex, -1))
     return ctx.df.select(*[parts.alias(c) if c == source else quoted(c) for c in ctx.df.columns])

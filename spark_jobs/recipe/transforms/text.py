@@ -115,6 +115,41 @@ def replacepatterns(ctx: StepContext) -> DataFrame:
     return replace_in_columns(ctx)
 
 
+@transform("convertpattern", required=("col", "cases"), optional=("after", "before"))
+def convertpattern(ctx: StepContext) -> DataFrame:
+    """The flow packages' "Convert patterns": ``convertpattern col: d cases: [`({dd})/({mm})`,
+    '$2-$1'],[...] after: `{start}` before: `{end}```. Each value is converted by the first case
+    whose pattern it holds (between ``after:`` and ``before:``, which are left as they are): that
+    first match is replaced, ``$n`` naming the case's groups; a value no case matches is kept."""
+    cases: list[tuple[str, str]] = []
+    for node in ctx.values("cases"):
+        if not isinstance(node, ast.ArrayLit) or len(node.items) != 2:
+            raise ctx.error("cases: takes [pattern, 'replacement'] pairs", node)
+        pattern, target = node.items
+        if not isinstance(target, ast.StringLit):
+            raise ctx.error("a case's replacement is a quoted text such as '$1-$2'", target)
+        cases.append((regex_of(ctx, pattern), target.value))
+    head = "^((?s:.*?))"  # everything before the first match, kept
+    groups = 1
+    if ctx.has("after"):
+        head += f"({regex_of(ctx, ctx.node('after'))})"
+        groups = 2
+    tail = f"(?={regex_of(ctx, ctx.node('before'))})" if ctx.has("before") else ""
+    kept = "".join(f"${g + 1}" for g in range(groups))
+    df = ctx.df
+    for name in ctx.column_names("col"):
+        text = _text(name)
+        value: Column = text
+        for regex, replacement in reversed(cases):
+            full = f"{head}(?:{regex}){tail}"
+            converted = F.regexp_replace(
+                text, F.lit(full), F.lit(kept + _shifted(replacement, groups))
+            )
+            value = F.when(text.rlike(full), converted).otherwise(value)
+        df = replace_column(df, name, value, ctx.fields[name].metadata)
+    return df
+
+
 def _bound(ctx: StepContext, exclusive: str, inclusive: str) -> tuple[str | None, bool]:
     """One side's bound: ``after:`` / ``before:`` leave it out of the match, ``from:`` / ``to:``
     keep it in; at most one of the pair."""
