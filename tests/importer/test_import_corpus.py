@@ -2,8 +2,12 @@
 
 Compiling needs each source's columns: they are the ones the package recorded (the header a
 parsing recipe found, a relational table's columns, ``column1`` for raw lines). Each source is
-one row holding what a later ``header`` step reads, so the recipes compile in flow order over
-it (Spark analyses every step; only ``header`` reads its one row).
+a stand-in of 5 rows numbered as source rows 1..5, each holding what a later ``header`` step
+reads (text columns hold their own names), so the recipes compile in flow order over it, step
+after step, as ``tests/recipe/test_real_recipes.py`` compiles the real recipes: before each step
+the frame is widened by the columns the step names that it lacks (``tests/recipe/corpus.py``):
+a pivot's columns come from values, a header from rows the stand-in does not have. Spark
+analyses every step; only ``header`` and ``rename type: header`` read rows.
 """
 
 from __future__ import annotations
@@ -16,13 +20,14 @@ from importer_helpers import package_paths
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
-from spark_jobs.errors import FlowImportError
+from spark_jobs.errors import FlowImportError, RecipeError
 from spark_jobs.importer import import_flow, load_document, read_package
 from spark_jobs.importer.package import FlowPackage
 from spark_jobs.importer.values import Func, constant_text, string_list
 from spark_jobs.metadata_columns import FILEPATH, SOURCE_ROW_NUMBER
-from spark_jobs.recipe import DatasetReference, apply_recipe, parse_recipe, with_parameters
+from spark_jobs.recipe import DatasetReference, Recipe, apply_recipe, parse_recipe, with_parameters
 from spark_jobs.spec import load_job_spec
+from tests.recipe.corpus import SOURCE_ROWS, missing, widened, widened_for
 
 #: packages that are not flows the platform can run, and the error each one gets
 NOT_IMPORTED = {
@@ -66,20 +71,68 @@ def _header_line(package: FlowPackage, source_id: int) -> tuple[list[str], str |
 
 
 def _frame(spark: SparkSession, dataset: dict[str, Any], package: FlowPackage) -> DataFrame:
+    """A source's stand-in: source rows 1..5, each text column holding its own name (a raw-line
+    source: the header line a later ``header`` step reads, on every row)."""
     names, line = _header_line(package, dataset["id"])
     fmt, options = dataset["format"], dataset.get("options", {})
     if fmt == "csv" or (fmt == "excel" and options.get("header")):
-        columns, row = names, [""] * len(names)
+        columns, row = names, names
     elif fmt == "sql":
-        columns, row = names or ["dummy"], [""] * len(names or ["dummy"])
+        columns = row = names or ["dummy"]
     else:
-        columns, row = ["column1"], [line or ""]
+        columns, row = ["column1"], [line or "column1"]
     # the hidden metadata the reader adds for recipes that read $filepath / $sourcerownumber
     schema = StructType(
         [StructField(c, StringType()) for c in columns]
         + [StructField(FILEPATH, StringType()), StructField(SOURCE_ROW_NUMBER, LongType())]
     )
-    return spark.createDataFrame([(*row, "file:/source.csv", 1)], schema)
+    rows = [(*row, "file:/source.csv", n) for n in range(1, SOURCE_ROWS + 1)]
+    return spark.createDataFrame(rows, schema)
+
+
+def _compile(
+    spark: SparkSession, df: DataFrame, recipe: Recipe, frames: dict[str, DataFrame], name: str
+) -> DataFrame:
+    """``recipe`` applied step after step, each step on the frame widened by the columns it names
+    that the frame lacks (and the datasets it reads by the columns it names in them). A step
+    refused over a frame an earlier step emptied fails with that said: the stand-in's rows did
+    not have what that earlier step keeps (the test fails; it is never passed)."""
+    before: list[tuple[str, DataFrame]] = []
+    for step in recipe.steps:
+        df, theirs = widened_for(spark, df, step)
+        others = {
+            other: widened(spark, frames[other], missing(step, frames[other], columns))
+            for other, columns in theirs.items()
+        }
+
+        def resolve(ref: DatasetReference, others: dict[str, DataFrame] = others) -> DataFrame:
+            return others[ref.name or ""]
+
+        try:
+            out = apply_recipe(df, Recipe((step,)), resolve=resolve, dataset=name)
+            out.schema  # noqa: B018 - Spark analyses the step here
+        except RecipeError as exc:
+            raise AssertionError(_emptied(exc, before, df)) from exc
+        before.append((step.text, df))
+        df = out
+    return df
+
+
+def _emptied(exc: RecipeError, before: list[tuple[str, DataFrame]], df: DataFrame) -> str:
+    """``exc``'s message, and which step removed every stand-in row when one did (``before``:
+    each earlier step with the frame it ran on; ``df``: the frame the refused step ran on)."""
+    if not df.isEmpty():
+        return exc.message
+    afters = [frame for _, frame in before[1:]] + [df]
+    emptied = [
+        text
+        for (text, frame), after in zip(before, afters, strict=True)
+        if after.isEmpty() and not frame.isEmpty()
+    ]
+    return (
+        f"{exc.message}\n(the stand-in rows were all removed by an earlier step, {emptied}: "
+        "this step needs rows the stand-in data does not have)"
+    )
 
 
 def compile_flow(spark: SparkSession, spec: dict[str, Any], package: FlowPackage) -> None:
@@ -103,20 +156,16 @@ def compile_flow(spark: SparkSession, spec: dict[str, Any], package: FlowPackage
                 else ("wrangled", source.wrangledDataset.id)
             )  # type: ignore[union-attr]
             recipe = with_parameters(parse_recipe(dataset.recipe, datasets=datasets), values)
-            refs = [
-                names.get(r.name or "") or imported.get(r.name or "")
+            refs = {
+                r.name or "": names.get(r.name or "") or imported.get(r.name or "")
                 for r in recipe.dataset_references()
-            ]
-            if key not in frames or any(r not in frames for r in refs):
+            }
+            if key not in frames or any(r not in frames for r in refs.values()):
                 continue
-
-            def resolve(ref: DatasetReference) -> DataFrame:
-                found = names.get(ref.name or "") or imported.get(ref.name or "")
-                return frames[found]  # type: ignore[index]
-
-            df = apply_recipe(frames[key], recipe, resolve=resolve, dataset=dataset.name)
-            df.schema  # noqa: B018 - Spark analyses every step here
-            frames[("wrangled", dataset.id)] = df
+            others = {name: frames[ref] for name, ref in refs.items()}  # type: ignore[index]
+            frames[("wrangled", dataset.id)] = _compile(
+                spark, frames[key], recipe, others, dataset.name
+            )
             pending.remove(dataset)
             progressed = True
         if not progressed:

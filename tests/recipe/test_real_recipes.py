@@ -8,7 +8,8 @@ Each recipe is compiled step after step against a one-row DataFrame holding, as 
 its steps name: before a step, every column the step reads that the frame lacks is added (so a
 step is never refused for a column an earlier step of the real flow would have made, or that a
 header row would have named); the datasets a join / lookup / union reads are one-row frames with
-the columns the step names in them. Every step must compile, except the kinds that cannot run
+the columns the step names in them (``tests/recipe/corpus.py``, shared with the flow-package
+corpus test). Every step must compile, except the kinds that cannot run
 outside the platform (``udf``, ``standardize``, ``load``, descriptions copied from the UI), which
 must be refused with their own error. ``python -m tests.recipe.test_real_recipes`` prints the
 census (``N/M real steps compile``) and every step that fails, grouped by cause.
@@ -27,16 +28,12 @@ from typing import Any
 
 import pytest
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
-from pyspark.sql import types as T
 
-from spark_jobs import metadata_columns
 from spark_jobs.errors import NotWrangleError, PlatformStepError, RecipeError
 from spark_jobs.recipe import DatasetReference, Recipe, apply_recipe
-from spark_jobs.recipe import ast as A
 from spark_jobs.recipe.parser import parse_step
 from spark_jobs.recipe.patterns import PATTERN_CLASSES
-from spark_jobs.recipe.transforms.datasets import CURRENT, LOST
+from tests.recipe.corpus import missing, stand_in, widened_for
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -74,50 +71,6 @@ class Outcome:
         return words[0] if words else ""
 
 
-def _with_names(step: A.Step) -> list[str]:
-    param = step.param("with")
-    out = []
-    for node in param.values if param else ():
-        if isinstance(node, A.ColumnRef):
-            out.append(node.name)
-        elif isinstance(node, A.StringLit):
-            out.append(node.value)
-    return out
-
-
-#: parameters whose bare words are keywords (``type: single``, ``into: map``), not columns
-_KEYWORDS = {"type", "action", "position", "into", "options", "method", "condition", "rowtype"}
-
-
-def _columns_named(step: A.Step) -> tuple[list[str], dict[str, list[str]]]:
-    """The columns a step names: this dataset's, and each other dataset's it reads."""
-    others = _with_names(step)
-    this: list[str] = []
-    theirs: dict[str, list[str]] = {name: [] for name in others}
-    for param in step.params:
-        if param.name.lower() == "with":
-            continue
-        for value in param.values:
-            if param.name.lower() in _KEYWORDS and isinstance(value, A.ColumnRef):
-                continue
-            for node in A.walk(value):
-                if not isinstance(node, A.ColumnRef) or node.is_metadata or node.is_current:
-                    continue
-                qualifier = node.dataset
-                if qualifier in theirs:
-                    theirs[qualifier].append(node.name)
-                elif qualifier is None:
-                    # unqualified: key: a == b and the like name columns of either side
-                    this.append(node.name)
-                    for names in theirs.values():
-                        names.append(node.name)
-                elif qualifier.lower() == CURRENT or qualifier == LOST:
-                    this.append(node.name)
-                else:
-                    this.append(node.name)
-    return list(dict.fromkeys(this)), {k: list(dict.fromkeys(v)) for k, v in theirs.items()}
-
-
 def _invalid_pattern(text: str) -> str | None:
     """A pattern class the language does not have (``{MM}``, ``{a}`` in a hand-written recipe's
     backtick patterns), or None. Such a step is refused by the platform as by this engine."""
@@ -126,53 +79,6 @@ def _invalid_pattern(text: str) -> str | None:
             if name.lower() not in PATTERN_CLASSES and not re.fullmatch(r"\d+(,\d*)?", name):
                 return "{" + name + "}"
     return None
-
-
-def _with_source_rows(spark: SparkSession, df: DataFrame, count: int = 5) -> DataFrame:
-    """``df``'s rows as the first ``count`` source rows: a header rename reads rows by number."""
-    column = metadata_columns.SOURCE_ROW_NUMBER
-    numbers = spark.range(1, count + 1).select(F.col("id").alias(column))
-    return df.drop(column).crossJoin(numbers)
-
-
-def _frame(spark: SparkSession, fields: list[T.StructField]) -> DataFrame:
-    """One row over ``fields``: each text column holds its own name, the others are null. The
-    import's first column is always there (a recipe may drop every column it names)."""
-    if not any(f.name.lower() == "column1" for f in fields):
-        fields = [T.StructField("column1", T.StringType()), *fields]
-    row = tuple(f.name if isinstance(f.dataType, T.StringType) else None for f in fields)
-    return spark.createDataFrame([row], T.StructType(fields))
-
-
-_HIDDEN = {
-    "$sourcerownumber": T.StructField(metadata_columns.SOURCE_ROW_NUMBER, T.LongType()),
-    "$filepath": T.StructField(metadata_columns.FILEPATH, T.StringType()),
-}
-
-
-def _missing(step: A.Step, df: DataFrame | None, names: list[str]) -> list[T.StructField]:
-    """The columns in ``names`` that ``df`` lacks, as text, and the hidden metadata columns the
-    step reads that it lacks."""
-    # the engine finds a column by its exact name, else by its only case-insensitive match
-    have = {c.lower() for c in df.columns} if df is not None else set()
-    out = [T.StructField(n, T.StringType()) for n in names if n.lower() not in have]
-    have |= {n.lower() for n in names}
-    for wanted in Recipe((step,)).metadata_columns():
-        if _HIDDEN[wanted].name.lower() not in have:
-            out.append(_HIDDEN[wanted])
-    return out
-
-
-def _widened(spark: SparkSession, df: DataFrame | None, fields: list[T.StructField]) -> DataFrame:
-    if df is None:
-        return _frame(spark, fields)
-    if not fields:
-        return df
-    extra = [
-        (F.lit(f.name) if isinstance(f.dataType, T.StringType) else F.lit(None).cast(f.dataType))
-        for f in fields
-    ]
-    return df.select("*", *[v.alias(f.name) for v, f in zip(extra, fields, strict=True)])
 
 
 def compile_recipe(spark: SparkSession, index: int, steps: list[str]) -> list[Outcome]:
@@ -190,11 +96,8 @@ def compile_recipe(spark: SparkSession, index: int, steps: list[str]) -> list[Ou
             kind = "invalid" if _invalid_pattern(text) else "failed"
             outcomes.append(Outcome(index, number, text, kind, exc.message))
             continue
-        this, theirs = _columns_named(step)
-        df = _widened(spark, df, _missing(step, df, this))
-        if "$sourcerownumber" in Recipe((step,)).metadata_columns():
-            df = _with_source_rows(spark, df)
-        frames = {name: _frame(spark, _missing(step, None, cols)) for name, cols in theirs.items()}
+        df, theirs = widened_for(spark, df, step)
+        frames = {name: stand_in(spark, missing(step, None, cols)) for name, cols in theirs.items()}
 
         def resolve(ref: DatasetReference, frames: dict[str, DataFrame] = frames) -> DataFrame:
             if ref.name in frames:
