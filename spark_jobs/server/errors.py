@@ -45,6 +45,11 @@ class NotFound(ApiError):
     name = "NotFound"
 
 
+class Conflict(ApiError):
+    status = 409
+    name = "Conflict"
+
+
 class TooLarge(ApiError):
     status = 413
     name = "PayloadTooLarge"

@@ -113,6 +113,43 @@ class FlowRunResponse(BaseModel):
     data: list[CreateResponse]
 
 
+class PackageFlow(BaseModel):
+    id: int
+    name: str
+    description: str | None = None
+    createdAt: str
+    updatedAt: str
+
+
+class PackageDatasource(BaseModel):
+    id: int
+    name: str
+    path: str
+    type: str
+    flow: IdRef
+
+
+class PackageFlowNode(BaseModel):
+    id: int
+    name: str
+    wrangled: bool
+    hasOutputs: bool
+    flow: IdRef
+
+
+class PackageImportResponse(BaseModel):
+    """``POST /v4/flows/package`` (201): the objects the import made, as the platform lists
+    them (API Flows Package Post v4), and what was left out of the flow (``warnings``)."""
+
+    importRuleChanges: dict[str, list[Any]]
+    deletedObjects: dict[str, Any]
+    primaryFlowIds: list[int]
+    flows: list[PackageFlow]
+    datasources: list[PackageDatasource]
+    flownodes: list[PackageFlowNode]
+    warnings: list[str]
+
+
 class ErrorDetail(BaseModel):
     name: str
     message: str

@@ -7,8 +7,11 @@ error shape and the same message as the CLI's, never a framework default or a tr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 from spark_jobs.errors import Problem, SpecError
@@ -73,3 +76,78 @@ def query_int(request: Request, name: str, default: int, *, minimum: int, maximu
             f"{name}: {text!r} is not a number from {minimum} to {maximum}", {name: text}
         )
     return int(text)
+
+
+@dataclass
+class FormPart:
+    """One part of a multipart/form-data body: its field name, file name (if any) and bytes."""
+
+    name: str
+    filename: str | None
+    data: bytes
+
+
+def parse_form(data: bytes, content_type: str | None) -> dict[str, FormPart]:
+    """The parts of a ``multipart/form-data`` body (already read within its size limit), by
+    field name; a body of another type, or one that is not well formed, is a 400."""
+    kind, options = parse_options_header(content_type or "")
+    boundary = options.get(b"boundary")
+    if kind != b"multipart/form-data" or not boundary:
+        raise InvalidRequest(
+            "send the flow package as multipart/form-data (curl -F 'data=@flow.zip'), "
+            f"not {content_type or 'a body without Content-Type'!r}",
+            {"contentType": content_type},
+        )
+    parts: list[FormPart] = []
+    headers: dict[bytes, bytes] = {}
+    field: list[bytes] = []
+    value: list[bytes] = []
+    chunks: list[bytes] = []
+
+    def on_header_field(buf: bytes, start: int, end: int) -> None:
+        field.append(buf[start:end])
+
+    def on_header_value(buf: bytes, start: int, end: int) -> None:
+        value.append(buf[start:end])
+
+    def on_header_end() -> None:
+        headers[b"".join(field).lower()] = b"".join(value)
+        field.clear()
+        value.clear()
+
+    def on_part_data(buf: bytes, start: int, end: int) -> None:
+        chunks.append(buf[start:end])
+
+    def on_part_end() -> None:
+        _, disposition = parse_options_header(headers.get(b"content-disposition", b""))
+        name = disposition.get(b"name", b"").decode("utf-8", "replace")
+        filename = disposition.get(b"filename")
+        parts.append(
+            FormPart(
+                name, filename.decode("utf-8", "replace") if filename else None, b"".join(chunks)
+            )
+        )
+        headers.clear()
+        chunks.clear()
+
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+        },
+    )
+    try:
+        parser.write(data)
+        parser.finalize()
+    except MultipartParseError as exc:
+        raise InvalidRequest(f"the multipart body is not well formed: {exc}") from None
+    out: dict[str, FormPart] = {}
+    for part in parts:
+        if part.name in out:
+            raise InvalidRequest(f"the multipart body has two parts named {part.name!r}")
+        out[part.name] = part
+    return out

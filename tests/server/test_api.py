@@ -59,6 +59,7 @@ def test_the_openapi_document_lists_every_endpoint(api_server: ApiServer) -> Non
         "/v4/jobGroups/{id}/cancel",
         "/v4/jobGroups/{id}/publish",
         "/v4/flows/{id}/run",
+        "/v4/flows/package",
     }
     assert set(paths["/v4/jobGroups"]) == {"get", "post"}
     body = paths["/v4/jobGroups"]["post"]["requestBody"]["content"]["application/json"]

@@ -1,4 +1,4 @@
-"""``/v4/flows``: run a flow's outputs; import a flow package (when the importer is there)."""
+"""``/v4/flows``: run a flow's outputs; import a flow package."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from spark_jobs.server import models
-from spark_jobs.server.requests import flow_id, read_json
+from spark_jobs.server.packages import import_package
+from spark_jobs.server.requests import flow_id, parse_form, read_body, read_json
 from spark_jobs.server.routers.job_groups import ERRORS, service_of
 
 router = APIRouter(prefix="/v4/flows", tags=["flows"])
@@ -26,3 +27,22 @@ async def run_flow(request: Request, id: str) -> JSONResponse:
         request, service.settings.max_body_bytes, what="flow run", required=False
     )
     return JSONResponse(await run_in_threadpool(service.run_flow, flow, body), status_code=201)
+
+
+@router.post(
+    "/package",
+    status_code=201,
+    summary="Import a flow package (API Flows Package Post v4): multipart part 'data', "
+    "optional import rules as part 'rules'",
+    responses={
+        201: {"model": models.PackageImportResponse},
+        **ERRORS,
+        409: {"model": models.ErrorResponse, "description": "the package's ids are taken"},
+    },
+)
+async def post_package(request: Request) -> JSONResponse:
+    service = service_of(request)
+    data = await read_body(request, service.settings.max_package_bytes)
+    parts = parse_form(data, request.headers.get("content-type"))
+    answer = await run_in_threadpool(import_package, service.catalog, service.settings, parts)
+    return JSONResponse(answer, status_code=201)
