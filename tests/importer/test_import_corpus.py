@@ -27,7 +27,7 @@ from spark_jobs.importer.values import Func, constant_text, string_list
 from spark_jobs.metadata_columns import FILEPATH, SOURCE_ROW_NUMBER
 from spark_jobs.recipe import DatasetReference, Recipe, apply_recipe, parse_recipe, with_parameters
 from spark_jobs.spec import load_job_spec
-from tests.recipe.corpus import SOURCE_ROWS, missing, widened, widened_for
+from tests.recipe.corpus import SOURCE_ROWS, missing, reseeded, widened, widened_for
 
 #: packages that are not flows the platform can run, and the error each one gets
 NOT_IMPORTED = {
@@ -95,8 +95,9 @@ def _compile(
 ) -> DataFrame:
     """``recipe`` applied step after step, each step on the frame widened by the columns it names
     that the frame lacks (and the datasets it reads by the columns it names in them). A step
-    refused over a frame an earlier step emptied fails with that said: the stand-in's rows did
-    not have what that earlier step keeps (the test fails; it is never passed)."""
+    refused over a frame an earlier step emptied (the stand-in's rows did not have what that step
+    keeps) is compiled again over fresh stand-in rows of the same columns, and fails the test
+    with both messages when it is refused there too."""
     before: list[tuple[str, DataFrame]] = []
     for step in recipe.steps:
         df, theirs = widened_for(spark, df, step)
@@ -112,7 +113,17 @@ def _compile(
             out = apply_recipe(df, Recipe((step,)), resolve=resolve, dataset=name)
             out.schema  # noqa: B018 - Spark analyses the step here
         except RecipeError as exc:
-            raise AssertionError(_emptied(exc, before, df)) from exc
+            if not df.isEmpty():
+                raise AssertionError(exc.message) from exc
+            # an earlier step removed every stand-in row (real rows would have what it keeps):
+            # the step must compile over fresh stand-in rows of the same columns
+            message = _emptied(exc, before, df)
+            df = reseeded(spark, df)
+            try:
+                out = apply_recipe(df, Recipe((step,)), resolve=resolve, dataset=name)
+                out.schema  # noqa: B018
+            except RecipeError as again:
+                raise AssertionError(f"{again.message}\n{message}") from again
         before.append((step.text, df))
         df = out
     return df

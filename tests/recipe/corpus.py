@@ -112,6 +112,23 @@ def with_source_rows(spark: SparkSession, df: DataFrame, count: int = SOURCE_ROW
     return df.drop(column).crossJoin(numbers)
 
 
+def reseeded(spark: SparkSession, df: DataFrame, count: int = SOURCE_ROWS) -> DataFrame:
+    """Fresh stand-in rows over ``df``'s schema (text columns hold their own names, source rows
+    numbered 1..``count``, other columns null): for a step that reads rows while it compiles
+    (``header``) after an earlier step removed every stand-in row, which real data would not."""
+    rows = []
+    for n in range(1, count + 1):
+        rows.append(
+            tuple(
+                n
+                if f.name == metadata_columns.SOURCE_ROW_NUMBER
+                else (f.name if isinstance(f.dataType, T.StringType) else None)
+                for f in df.schema.fields
+            )
+        )
+    return spark.createDataFrame(rows, df.schema)
+
+
 def widened_for(
     spark: SparkSession, df: DataFrame | None, step: A.Step
 ) -> tuple[DataFrame, dict[str, list[str]]]:
