@@ -362,7 +362,7 @@ def test_a_value_outside_the_allowed_ones_is_named_with_the_allowed_ones() -> No
         "$.jobGroup.overrides.execution": "'flink' is not allowed: expected 'photon', 'spark', 'databricksSpark' or 'emrSpark'",
         "$.jobGroup.overrides.writeSettings[0].action": "'upsert' is not allowed: expected 'create', 'append' or 'overwrite'",
         "$.jobGroup.overrides.writeSettings[0].format": "'xls' is not allowed: expected 'csv', 'json', 'avro', 'pqt' or 'delta'",
-        "$.flow.importedDatasets[0].format": "'sas7bdat' is not allowed: expected 'csv', 'json', 'parquet', 'avro' or 'text'",
+        "$.flow.importedDatasets[0].format": "'sas7bdat' is not allowed: expected 'csv', 'json', 'parquet', 'avro', 'text', 'excel' or 'sql'",
     }
 
 
