@@ -120,6 +120,7 @@ def _serve(args: argparse.Namespace) -> int:
             py_files=[Path(p) for p in args.py_files],
             allow_paths=list(args.allow_path),
             max_concurrent=args.max_concurrent,
+            driver_nice=args.driver_nice,
             cancel_grace_seconds=args.cancel_grace,
             tokens=load_tokens(Path(args.token_file) if args.token_file else None),
         )
@@ -206,6 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--max-concurrent", type=_positive_count, default=2, help="drivers at once (default: 2)"
+    )
+    serve.add_argument(
+        "--driver-nice",
+        type=int,
+        default=10,
+        metavar="N",
+        help="the drivers' CPU niceness, 0-19: the API stays responsive while they work "
+        "(default: 10)",
     )
     serve.add_argument(
         "--cancel-grace",

@@ -43,6 +43,9 @@ class ServerSettings:
     #: roots that sources and outputs must lie under (local directories or URIs)
     allow_paths: list[str] = field(default_factory=list)
     max_concurrent: int = 2
+    #: the drivers' CPU niceness (0-19, ``nice -n``): under load the API answers first, and a
+    #: poll or a create never waits behind the data the drivers crunch (0: same as the server)
+    driver_nice: int = 10
     #: how long a canceled driver has to record Canceled itself before it is killed
     cancel_grace_seconds: float = 30.0
     tokens: list[str] = field(default_factory=list)
@@ -54,6 +57,8 @@ class ServerSettings:
     def resolved(self) -> ServerSettings:
         """A copy with absolute paths and checked values; raises ServerConfigError."""
         problems = []
+        if not 0 <= self.driver_nice <= 19:
+            problems.append(f"the drivers' niceness must be 0 to 19, not {self.driver_nice}")
         if self.max_concurrent < 1:
             problems.append(
                 f"max concurrent job groups must be at least 1, not {self.max_concurrent}"
@@ -81,6 +86,7 @@ class ServerSettings:
             py_files=[p.absolute() for p in self.py_files],
             allow_paths=list(self.allow_paths) or [str(workdir)],
             max_concurrent=self.max_concurrent,
+            driver_nice=self.driver_nice,
             cancel_grace_seconds=self.cancel_grace_seconds,
             tokens=list(self.tokens),
             max_body_bytes=self.max_body_bytes,

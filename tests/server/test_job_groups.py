@@ -207,6 +207,20 @@ def _digest(folder: Path) -> dict[str, str]:
     }
 
 
+def _niceness(pid: int) -> int:
+    """A process's nice value (``/proc/<pid>/stat``, field 19)."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+def _children(pid: int) -> list[int]:
+    """Every descendant of a process (``/proc/<pid>/task/*/children``)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += [int(child), *_children(int(child))]
+    return found
+
+
 def test_cancel_while_spark_writes_keeps_the_old_outputs_whole(api_server: ApiServer) -> None:
     folder = api_server.root / "out" / "events"
     folder.mkdir(parents=True)
@@ -229,6 +243,14 @@ def test_cancel_while_spark_writes_keeps_the_old_outputs_whole(api_server: ApiSe
     with api_server.client() as http:
         group = http.post("/v4/jobGroups", json=body).json()["id"]
         wait_until(lambda: staging.is_dir() and any(staging.iterdir()), "Spark to start writing")
+        # the driver (spark-submit's JVM and its Python) works at the default niceness 10, so
+        # the API answers first on a busy machine
+        pid = driver_record(api_server, group)["pid"]
+        assert _niceness(pid) == 10
+        assert all(_niceness(child) == 10 for child in _children(pid))
+        autogroup = Path(f"/proc/{pid}/autogroup")
+        if autogroup.exists():  # Linux's autogroup scheduling: the session as a whole is niced
+            assert autogroup.read_text().split()[-1] == "10"
         answer = http.post(f"/v4/jobGroups/{group}/cancel")
         assert answer.status_code == 200
         assert answer.json()["jobgroupId"] == group

@@ -124,6 +124,17 @@ def test_missing_folders_files_and_a_cluster_without_py_files(
     )
 
 
+def test_the_drivers_niceness_is_a_nice_value(
+    tmp_path: Path, flows: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for value in ("20", "-1"):
+        refused(
+            capsys,
+            serve(tmp_path, "--flows", str(flows), "--driver-nice", value),
+            f"the drivers' niceness must be 0 to 19, not {value}",
+        )
+
+
 def test_tokens_are_checked_whole(tmp_path: Path) -> None:
     check = TokenCheck([TOKEN, "another-long-token-abcdefghijkl"])
     check.check(f"Bearer {TOKEN}")

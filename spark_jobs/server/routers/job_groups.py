@@ -70,7 +70,9 @@ async def create_job_group(request: Request) -> JSONResponse:
     service = service_of(request)
     body = await read_json(request, service.settings.max_body_bytes, what="job group")
     execution_id = request.headers.get(EXECUTION_ID_HEADER) or None
-    response = await run_in_threadpool(service.create, body, execution_id)
+    # on the event loop, not in a worker thread: planning and recording take a few ms, while
+    # under load handing a worker thread the GIL and back cost 100-400 ms (bench/serve_bench.py)
+    response = service.create(body, execution_id)
     return JSONResponse(response, status_code=201)
 
 
