@@ -51,8 +51,13 @@ $(CLASSPATH): conf/jars/pom.xml $(JARS_DIR)/spark-jobs-profile-$(SPARK_LINE).jar
 	printf ':%s' $(CURDIR)/$(JARS_DIR)/spark-jobs-profile-$(SPARK_LINE).jar >> $@.tmp
 	mv $@.tmp $@
 
+# the class-data-sharing archive of a Spark line (scripts/cds_archive.py): every local JVM maps
+# it and starts seconds sooner; dumped again when the venv (pyspark) or the script changes
+$(JARS_DIR)/spark-$(SPARK_LINE).jsa: $(VENV)/.installed scripts/cds_archive.py
+	$(PY) scripts/cds_archive.py $@
+
 .PHONY: jars
-jars: $(CLASSPATH) ## fetch the JVM extras (spark-avro, delta-spark, hadoop-aws) once into .jars/, build the profile's jar
+jars: $(CLASSPATH) $(JARS_DIR)/spark-$(SPARK_LINE).jsa ## fetch the JVM extras (spark-avro, delta-spark, hadoop-aws) once into .jars/, build the profile's jar, dump the class-data-sharing archive
 
 $(VENV35)/.installed: pyproject.toml constraints-spark35.txt
 	test -x $(PY35) || $(PYTHON) -m venv $(VENV35)
@@ -68,8 +73,11 @@ $(CLASSPATH35): conf/jars/pom.xml $(JARS_DIR)/spark-jobs-profile-3.5.jar
 	printf ':%s' $(CURDIR)/$(JARS_DIR)/spark-jobs-profile-3.5.jar >> $@.tmp
 	mv $@.tmp $@
 
+$(JARS_DIR)/spark-3.5.jsa: $(VENV35)/.installed scripts/cds_archive.py
+	PYSPARK_PYTHON=$(CURDIR)/$(PY35) PYSPARK_DRIVER_PYTHON=$(CURDIR)/$(PY35) $(PY35) scripts/cds_archive.py $@
+
 .PHONY: setup-spark35
-setup-spark35: $(VENV35)/.installed $(CLASSPATH35) ## .venv-spark35 (pyspark 3.5, constraints-spark35.txt) and its JVM extras
+setup-spark35: $(VENV35)/.installed $(CLASSPATH35) $(JARS_DIR)/spark-3.5.jsa ## .venv-spark35 (pyspark 3.5, constraints-spark35.txt) and its JVM extras
 
 $(VENV_AIRFLOW)/.installed: constraints-airflow.txt
 	test -x $(PY_AIRFLOW) || $(PYTHON) -m venv $(VENV_AIRFLOW)

@@ -16,6 +16,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -104,13 +105,23 @@ def by_recipe(df: DataFrame) -> DataFrame:
     return apply_recipe(df, parse_recipe(STEPS), resolve=resolve, dataset="bench")
 
 
-def timed(build: Callable[[], DataFrame]) -> tuple[float, float]:
-    """Seconds to build the DataFrame (compile) and to run it (noop write)."""
+def jvm_cpu_seconds(spark: SparkSession) -> float:
+    """CPU seconds the session's JVM has used (all its threads: tasks, JIT, GC), from /proc:
+    pyspark's gateway process is the JVM (spark-submit execs it)."""
+    pid = spark.sparkContext._gateway.proc.pid  # type: ignore[union-attr]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(build: Callable[[], DataFrame]) -> tuple[float, float, float]:
+    """Seconds to build the DataFrame (compile) and to run it (noop write), and the JVM's CPU
+    seconds during the run."""
     started = time.perf_counter()
     df = build()
     built = time.perf_counter()
+    cpu = jvm_cpu_seconds(df.sparkSession)
     df.write.format("noop").mode("overwrite").save()
-    return built - started, time.perf_counter() - built
+    return built - started, time.perf_counter() - built, jvm_cpu_seconds(df.sparkSession) - cpu
 
 
 def main() -> None:
@@ -127,15 +138,19 @@ def main() -> None:
     timed(lambda: by_hand(warm, order))
     timed(lambda: by_recipe(warm))
     rounds = max(1, int(os.environ.get("BENCH_ROUNDS", "5")))
-    hand_runs: list[tuple[float, float]] = []
-    recipe_runs: list[tuple[float, float]] = []
+    hand_runs: list[tuple[float, float, float]] = []
+    recipe_runs: list[tuple[float, float, float]] = []
     for _ in range(rounds):
         hand_runs.append(timed(lambda: by_hand(source, order)))
         recipe_runs.append(timed(lambda: by_recipe(source)))
-    hand_build = statistics.median(b for b, _ in hand_runs)
-    hand_run = statistics.median(r for _, r in hand_runs)
-    recipe_build = statistics.median(b for b, _ in recipe_runs)
-    recipe_run = statistics.median(r for _, r in recipe_runs)
+    hand_build = statistics.median(b for b, _, _ in hand_runs)
+    hand_run = statistics.median(r for _, r, _ in hand_runs)
+    recipe_build = statistics.median(b for b, _, _ in recipe_runs)
+    recipe_run = statistics.median(r for _, r, _ in recipe_runs)
+    cpu_ratio = statistics.median(c for _, _, c in recipe_runs) / statistics.median(
+        c for _, _, c in hand_runs
+    )
+    pair_ratios = [r[1] / h[1] for h, r in zip(hand_runs, recipe_runs, strict=True)]
     ratio = recipe_run / hand_run if hand_run else float("nan")
     total = (recipe_build + recipe_run) / (hand_build + hand_run)
     verdict = "meets" if ratio <= 1.05 else "misses"
@@ -156,9 +171,18 @@ def main() -> None:
         f"{hand_run:.2f} | {ratio:.3f} | {total:.3f} | {verdict} |"
     )
     runs = ", ".join(
-        f"{h:.2f} / {r:.2f}" for (_, h), (_, r) in zip(hand_runs, recipe_runs, strict=True)
+        f"{h:.2f} / {r:.2f}" for (_, h, _), (_, r, _) in zip(hand_runs, recipe_runs, strict=True)
+    )
+    cpus = ", ".join(
+        f"{h:.1f} / {r:.1f}" for (_, _, h), (_, _, r) in zip(hand_runs, recipe_runs, strict=True)
     )
     print(f"\nRuns in order (hand / recipe, s): {runs}.\n")
+    print(f"JVM CPU seconds of each run (hand / recipe): {cpus}; median ratio {cpu_ratio:.3f}.\n")
+    print(
+        "Ratio of each round's recipe run to its hand run: "
+        + ", ".join(f"{x:.2f}" for x in pair_ratios)
+        + f"; median {statistics.median(pair_ratios):.3f}.\n"
+    )
     spark.stop()
 
 

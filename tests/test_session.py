@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from pyspark import SparkConf
 from pyspark.sql import SparkSession
 
@@ -15,10 +16,13 @@ from spark_jobs.session import (
     JIT_JAVA_OPTIONS,
     STACK_JAVA_OPTIONS,
     LocalSessionSettings,
+    cds_archive,
+    cds_java_options,
     codegen_defaults_for,
     extra_of_jar,
     is_local_master,
     local_session_conf,
+    local_session_launch,
     read_properties,
 )
 
@@ -95,59 +99,82 @@ def test_every_jar_of_both_spark_lines_belongs_to_its_extra() -> None:
 
 def test_a_job_session_loads_only_the_jars_of_its_extras_and_unknown_ones() -> None:
     settings = LocalSessionSettings(jars=JARS_40, extras={"spark-avro": "output 0 is avro"})
-    conf = local_session_conf(settings)
-    assert conf["spark.driver.extraClassPath"].split(os.pathsep) == [
-        JARS_40[0],
-        "/elsewhere/my-udfs-1.0.jar",
-    ]
-    assert "spark.jars" not in conf
-    assert not set(DELTA_CONF) & set(conf)
+    launch = local_session_launch(settings)
+    assert launch.class_path == [JARS_40[0], "/elsewhere/my-udfs-1.0.jar"]
+    assert "spark.jars" not in launch.conf and "spark.driver.extraClassPath" not in launch.conf
+    assert not set(DELTA_CONF) & set(launch.conf)
 
 
 def test_delta_extension_and_catalog_only_with_the_delta_extra() -> None:
-    with_delta = local_session_conf(
+    with_delta = local_session_launch(
         LocalSessionSettings(jars=JARS_40, extras={"delta-spark": "output 1 is delta"})
     )
-    assert {k: with_delta[k] for k in DELTA_CONF} == DELTA_CONF
-    assert with_delta["spark.driver.extraClassPath"].split(os.pathsep) == [
-        *JARS_40[1:3],
-        JARS_40[6],
-    ]
-    none = local_session_conf(LocalSessionSettings(jars=JARS_40[:6], extras={}))
-    assert "spark.driver.extraClassPath" not in none and "spark.jars" not in none
-    assert not set(DELTA_CONF) & set(none)
+    assert {k: with_delta.conf[k] for k in DELTA_CONF} == DELTA_CONF
+    assert with_delta.class_path == [*JARS_40[1:3], JARS_40[6]]
+    none = local_session_launch(LocalSessionSettings(jars=JARS_40[:6], extras={}))
+    assert none.class_path == [] and none.env() == {} and "spark.jars" not in none.conf
+    assert not set(DELTA_CONF) & set(none.conf)
     # no selection (tests, publish, the demo): every extra, as before
-    every = local_session_conf(LocalSessionSettings(jars=JARS_40))
-    assert every["spark.driver.extraClassPath"].split(os.pathsep) == JARS_40
-    assert {k: every[k] for k in DELTA_CONF} == DELTA_CONF
+    every = local_session_launch(LocalSessionSettings(jars=JARS_40))
+    assert every.class_path == JARS_40
+    assert {k: every.conf[k] for k in DELTA_CONF} == DELTA_CONF
 
 
 def test_only_a_profiled_job_loads_the_profile_jar() -> None:
-    profiled = local_session_conf(
+    profiled = local_session_launch(
         LocalSessionSettings(
             jars=JARS_40, extras={"spark-jobs-profile": "the job group is profiled"}
         )
     )
-    assert profiled["spark.driver.extraClassPath"].split(os.pathsep) == JARS_40[6:]
-    plain = local_session_conf(LocalSessionSettings(jars=JARS_40, extras={}))
-    assert plain["spark.driver.extraClassPath"].split(os.pathsep) == [JARS_40[6]]
+    assert profiled.class_path == JARS_40[6:]
+    plain = local_session_launch(LocalSessionSettings(jars=JARS_40, extras={}))
+    assert plain.class_path == [JARS_40[6]]
 
 
-def test_local_mode_puts_jars_on_the_driver_class_path_a_cluster_ships_them(
+def test_local_mode_appends_jars_to_the_launchers_class_path_a_cluster_ships_them(
     tmp_path: Path,
 ) -> None:
     conf_file = tmp_path / "spark-defaults.conf"
     conf_file.write_text("spark.driver.extraClassPath  /opt/site.jar\n")
-    local = local_session_conf(
+    local = local_session_launch(
         LocalSessionSettings(jars=JARS_40[:1], conf_file=conf_file, master="local[2]")
     )
-    assert local["spark.driver.extraClassPath"] == os.pathsep.join(["/opt/site.jar", JARS_40[0]])
-    assert "spark.jars" not in local
-    cluster = local_session_conf(
+    # the site's own extraClassPath stays where the site put it; ours go after Spark's jars
+    assert local.conf["spark.driver.extraClassPath"] == "/opt/site.jar"
+    assert local.class_path == [JARS_40[0]]
+    assert local.env({}) == {"SPARK_DIST_CLASSPATH": JARS_40[0]}
+    assert local.env({"SPARK_DIST_CLASSPATH": "/opt/hadoop/*"}) == {
+        "SPARK_DIST_CLASSPATH": os.pathsep.join(["/opt/hadoop/*", JARS_40[0]])
+    }
+    assert "spark.jars" not in local.conf
+    cluster = local_session_launch(
         LocalSessionSettings(jars=JARS_40[:1], master="spark://127.0.0.1:7077")
     )
-    assert cluster["spark.jars"] == JARS_40[0]
-    assert "spark.driver.extraClassPath" not in cluster
+    assert cluster.conf["spark.jars"] == JARS_40[0]
+    assert cluster.class_path == [] and "spark.driver.extraClassPath" not in cluster.conf
+
+
+def test_a_class_data_sharing_archive_is_mapped_when_there_is_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = tmp_path / "spark.jsa"
+    monkeypatch.setenv("SPARK_JOBS_CDS_ARCHIVE", str(archive))
+    options = local_session_conf(LocalSessionSettings(jars=[]))["spark.driver.extraJavaOptions"]
+    assert f"-XX:SharedArchiveFile={archive} -Xshare:auto" in options
+    assert "-Xlog:cds=off" in options  # a JVM that cannot map it starts without it, silently
+    monkeypatch.setenv("SPARK_JOBS_CDS_ARCHIVE", "none")
+    options = local_session_conf(LocalSessionSettings(jars=[]))["spark.driver.extraJavaOptions"]
+    assert "SharedArchiveFile" not in options
+    assert cds_java_options(Path("/with space/spark.jsa")) == ""
+
+
+def test_the_set_up_dumped_the_archive_and_the_test_session_maps_it(spark: SparkSession) -> None:
+    """``make jars`` dumps .jars/spark-<line>.jsa; the shared session (every JVM extra appended
+    after Spark's jars) maps it: the file is in the JVM's memory map."""
+    archive = cds_archive()
+    assert archive is not None, "make jars dumps the class-data-sharing archive"
+    pid = spark.sparkContext._gateway.proc.pid  # type: ignore[union-attr]
+    assert str(archive.resolve()) in Path(f"/proc/{pid}/maps").read_text()
     assert [is_local_master(m) for m in ("local", "local[*]", "local[2, 3]", "yarn")] == [
         True,
         True,

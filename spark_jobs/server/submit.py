@@ -16,10 +16,12 @@ from pathlib import Path
 import spark_jobs
 from spark_jobs.server.settings import ServerConfigError, ServerSettings
 from spark_jobs.session import (
+    LocalLaunch,
     LocalSessionSettings,
     default_hive_dir,
     local_hive_settings,
     local_session_conf,
+    local_session_launch,
 )
 from spark_jobs.spec.connections import ConnectionBase, HiveConnection
 
@@ -61,8 +63,19 @@ class SubmitCommands:
             settings.warehouse_dir = hive_dir / "warehouse"
         return settings
 
-    def _command(self, name: str, conf: Mapping[str, str], app: Path, args: list[str]) -> list[str]:
-        command = [str(self.spark_submit), "--master", conf["spark.master"], "--name", name]
+    def _command(self, name: str, launch: LocalLaunch, app: Path, args: list[str]) -> list[str]:
+        conf = launch.conf
+        # env execs spark-submit (the pid recorded stays the driver's): the JVM extras go after
+        # Spark's jars, as in a local session (session.LocalLaunch)
+        prefix = ["env", *(f"{k}={v}" for k, v in launch.env().items())] if launch.env() else []
+        command = [
+            *prefix,
+            str(self.spark_submit),
+            "--master",
+            conf["spark.master"],
+            "--name",
+            name,
+        ]
         for key, value in conf.items():
             if key != "spark.master":
                 command += ["--conf", f"{key}={value}"]
@@ -84,8 +97,8 @@ class SubmitCommands:
             "--job-group",
             str(job_group_id),
         ]
-        conf = local_session_conf(replace(self.base, extras=extras))
-        return self._command(f"spark-jobs job group {job_group_id}", conf, RUN_JOB, args)
+        launch = local_session_launch(replace(self.base, extras=extras))
+        return self._command(f"spark-jobs job group {job_group_id}", launch, RUN_JOB, args)
 
     def publish_settings(self, connection: ConnectionBase) -> LocalSessionSettings:
         if isinstance(connection, HiveConnection):
@@ -122,8 +135,8 @@ class SubmitCommands:
             "--session-id",
             session_id,
         ]
-        conf = local_session_conf(self.publish_settings(connection))
+        launch = local_session_launch(self.publish_settings(connection))
         if isinstance(connection, HiveConnection):
-            conf["spark.sql.catalogImplementation"] = "hive"
+            launch.conf["spark.sql.catalogImplementation"] = "hive"
         name = f"spark-jobs publish job {job_id} of job group {job_group_id}"
-        return self._command(name, conf, PUBLISH, args)
+        return self._command(name, launch, PUBLISH, args)
