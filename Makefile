@@ -42,7 +42,7 @@ PROFILE_SOURCES := jvm/profile/pom.xml $(wildcard jvm/profile/src/main/java/spar
 $(JARS_DIR)/spark-jobs-profile-%.jar: $(PROFILE_SOURCES)
 	mkdir -p $(JARS_DIR)
 	$(MVN) $(MVN_FLAGS) -f jvm/profile/pom.xml -P spark-$* package
-	cp jvm/profile/target/$*/spark-jobs-profile-$*.jar $@
+	cp jvm/profile/target/$*/spark-jobs-profile-$*.jar $@.tmp && mv $@.tmp $@  # running JVMs keep the old file
 
 $(CLASSPATH): conf/jars/pom.xml $(JARS_DIR)/spark-jobs-profile-$(SPARK_LINE).jar
 	mkdir -p $(JARS_DIR)

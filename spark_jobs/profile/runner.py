@@ -84,7 +84,9 @@ class ProfileJob:
         if not jo.future().isCompleted():
             return None
         values = observation.get
-        return ProfileAggregate.read(dict(values)) if values else None
+        if not values or self._aggregate is None or self._plain is None:
+            return None
+        return self._aggregate.read(self._plain.sparkSession, dict(values))
 
     def __call__(
         self,
