@@ -10,7 +10,6 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-import sys
 from pathlib import Path
 from typing import IO
 
@@ -29,9 +28,6 @@ def serve(settings: ServerSettings, *, host: str, port: int, access_log: bool = 
     check_exposure(host, settings.tokens)
     lock = hold_job_store(settings.job_store)
     app = create_app(settings)
-    # a create runs in a worker thread while the event loop answers polls: with Python's
-    # default 5 ms switch interval each of its file operations waits up to 5 ms for the GIL
-    sys.setswitchinterval(0.0005)
     if not settings.tokens:
         log.warning("no API tokens: every process on this machine may call the API")
     uvicorn.run(

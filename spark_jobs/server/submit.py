@@ -67,7 +67,8 @@ class SubmitCommands:
         conf = launch.conf
         # env execs spark-submit (the pid recorded stays the driver's): the JVM extras go after
         # Spark's jars, as in a local session (session.LocalLaunch)
-        prefix = ["env", *(f"{k}={v}" for k, v in launch.env().items())] if launch.env() else []
+        env = launch.env()
+        prefix = ["env", *(f"{k}={v}" for k, v in env.items())] if env else []
         command = [
             *prefix,
             str(self.spark_submit),
