@@ -16,12 +16,11 @@ import os
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from bench import env_rows
+from bench import cpu_seconds, env_rows
 from spark_jobs.recipe import DatasetReference, apply_recipe, parse_recipe
 from spark_jobs.session import LocalSessionSettings, build_local_session
 
@@ -108,9 +107,7 @@ def by_recipe(df: DataFrame) -> DataFrame:
 def jvm_cpu_seconds(spark: SparkSession) -> float:
     """CPU seconds the session's JVM has used (all its threads: tasks, JIT, GC), from /proc:
     pyspark's gateway process is the JVM (spark-submit execs it)."""
-    pid = spark.sparkContext._gateway.proc.pid  # type: ignore[union-attr]
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return cpu_seconds(spark.sparkContext._gateway.proc.pid)  # type: ignore[union-attr]
 
 
 def timed(build: Callable[[], DataFrame]) -> tuple[float, float, float]:

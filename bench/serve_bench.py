@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bench import env_rows, scale, table
+from bench import cpu_seconds, env_rows, scale, table
 
 DEFAULT_ROWS = 2_000_000
 POLLERS = 200
@@ -49,12 +49,6 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return ordered[index]
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used (``/proc/<pid>/stat``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class KeptAlive:
