@@ -257,9 +257,10 @@ def as_text(column: Column) -> Column:
 
 
 def is_missing(column: Column) -> Column:
-    """Null or empty: the platform's missing values."""
+    """Null or empty: the platform's missing values. Never null itself (``<=>``), so a row filter
+    on it needs no coalesce and Spark infers ``isnotnull`` for the steps after it."""
     text = as_text(column)
-    return text.isNull() | (text == F.lit(""))
+    return text.isNull() | text.eqNullSafe(F.lit(""))
 
 
 #: texts that a format parses exactly as Spark's own cast to timestamp does (4-digit years from

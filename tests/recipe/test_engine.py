@@ -512,10 +512,22 @@ def test_round_beyond_the_fast_width_and_missing_values(spark: SparkSession) -> 
     assert got[6] == (None, None, None)
 
 
+def test_round_keeps_the_fifteenth_place_of_the_sum(spark: SparkSession) -> None:
+    """x + half stays at 15 places: a width of 38 digits would make Spark round the sum to 14
+    places first (1.004999999999995 + 0.005 to 1.01000000000000), a half up too many."""
+    values = ["1.004999999999995", "-1.004999999999995", "0.494999999999995"]
+    assert _rounded(spark, values, ["ROUND(x, 2)", "ROUND(x, 13)", "ROUND(x, 1)"]) == [
+        (1.0, 1.005, 1.0),
+        (-1.0, -1.005, -1.0),
+        (0.49, 0.495, 0.5),
+    ]
+
+
 def test_round_and_integer_modulo_evaluate_their_argument_once(spark: SparkSession) -> None:
     """A filter pushed below ROUND repeats ROUND's expression for every row (Spark shares no
-    subexpression inside a filter), so ROUND names its argument once per decimal width, and
-    ``%`` on an Integer column checks nothing it already knows is whole."""
+    subexpression inside a filter), so ROUND names its argument twice (its decimal form, and the
+    double past that form's range), and ``%`` on an Integer column checks nothing it already
+    knows is whole."""
     df = spark.createDataFrame([("3", "2.5"), ("7", "1.25")], "q string, p string")
     out = run(
         df,
@@ -529,10 +541,22 @@ def test_round_and_integer_modulo_evaluate_their_argument_once(spark: SparkSessi
     )
     plan = out._jdf.queryExecution().optimizedPlan().toString()
     condition = next(line for line in plan.splitlines() if "Filter" in line)
-    # the q * p product appears once for each of the two decimal widths tried in turn
-    assert condition.count("try_cast(p#") <= 2 + 1, condition
+    # the q * p product appears once in the decimal form and once in the fallback beyond it
+    assert condition.count("try_cast(p#") <= 2, condition
     assert "FLOOR(cast(try_cast(q" not in plan, plan
     assert rows(out.select("total", "odd")) == [(7.5, 1), (8.8, 1)]
+
+
+def test_deleting_missing_rows_tells_spark_the_column_is_not_null(spark: SparkSession) -> None:
+    """ISMISSING is never null itself, so ``delete row: ISMISSING([q])`` needs no coalesce and
+    becomes Spark's own ``isnotnull(q) AND NOT q <=> ''``: the optimizer then knows q is not null
+    in every later step (no null checks in the generated code)."""
+    df = spark.createDataFrame([("1",), ("",), (None,), (" ",)], "q string")
+    out = run(df, ["delete row: ISMISSING([q])"])
+    plan = out._jdf.queryExecution().optimizedPlan().toString()
+    condition = next(line for line in plan.splitlines() if "Filter" in line)
+    assert "isnotnull(q#" in condition and "coalesce" not in condition, condition
+    assert rows(out) == [("1",), (" ",)]
 
 
 def test_round_halves_toward_plus_infinity_on_the_decimal_form(spark: SparkSession) -> None:

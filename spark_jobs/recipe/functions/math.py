@@ -43,24 +43,22 @@ def round_(ctx: CallContext, args: list[Arg]) -> Column:
     the value's decimal form (no binary fraction error: ROUND(1.005, 2) is 1.01). Without digits
     the result is an Integer.
 
-    The argument appears once in each of three decimal widths tried in turn (``coalesce`` only
-    evaluates the next one when the previous overflowed to null): Spark shares no subexpression
-    inside a filter, so a sign test or a range test beside the rounding would evaluate the
-    argument again for every row. Below 10^15 the value is read to 15 decimal places, whose
-    unscaled form fits a long for everyday magnitudes (the fast path); up to 10^19 to 18 places;
-    beyond, a double has no fraction left and Spark's round does."""
+    The decimal form is read to 15 places (18 when rounding finer than 14), in a width that
+    keeps the ``+ half`` exact (37 digits: one more is Spark's 38 limit, past which it would round
+    the sum to fewer places); below 10^22 (10^19) every double fits, and past it a double has no
+    fraction left, so Spark's round of the double itself follows (``coalesce`` evaluates it only
+    when the cast overflowed to null). The argument appears twice, not once per width: a filter
+    pushed below ROUND repeats the whole expression for every row (Spark shares no
+    subexpression inside a filter), and each copy of a large argument costs the JIT's inlining
+    budget of the whole stage."""
     digits = int(args[1].literal) if len(args) > 1 else 0
     value = _num(args[0])
     if digits > 17:  # finer than a double's precision: nothing to round
         return value.cast("double")
     half = F.lit(Decimal(5).scaleb(-digits - 1))
-
-    def halfup_at(decimal_type: str) -> Column:
-        return floor_at(try_cast(value, decimal_type) + half, digits)
-
-    widths = ["decimal(30,15)", "decimal(38,18)"] if digits < 15 else ["decimal(38,18)"]
+    decimal_type = "decimal(37,15)" if digits < 15 else "decimal(37,18)"
     beyond = F.round(value, digits) if digits < 0 else value
-    rounded = F.coalesce(*[halfup_at(t) for t in widths], beyond)
+    rounded = F.coalesce(floor_at(try_cast(value, decimal_type) + half, digits), beyond)
     return rounded.cast("long") if digits <= 0 else rounded.cast("double")
 
 

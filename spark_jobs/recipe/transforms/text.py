@@ -68,7 +68,10 @@ def replace_in_columns(ctx: StepContext) -> DataFrame:
             + (" or at: start,end" if ctx.step.transform.lower() == "replace" else "")
         )
     node = ctx.node("on")
-    regex = f"(?:{regex_of(ctx, node)})"
+    regex = regex_of(ctx, node)
+    # grouped only when something is put before or after it (a group is matcher work per match)
+    if ctx.has("after") or ctx.has("before") or not ctx.flag("global", False):
+        regex = f"(?:{regex})"
     replacement = _replacement(ctx, _is_literal(node))
     groups = 0
     if ctx.has("after"):
