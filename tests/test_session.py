@@ -29,6 +29,22 @@ from spark_jobs.session import (
 REPO = Path(__file__).resolve().parent.parent
 
 
+def test_pyspark_records_no_call_sites(spark: SparkSession) -> None:
+    """pyspark 4's call-site capture costs four JVM round trips per column reference; our
+    sessions turn it off, and pyspark itself reads it as off (Spark 3.5 has no such capture)."""
+    assert (
+        local_session_conf(LocalSessionSettings(jars=[]))[
+            "spark.python.sql.dataFrameDebugging.enabled"
+        ]
+        == "false"
+    )
+    assert spark.conf.get("spark.python.sql.dataFrameDebugging.enabled") == "false"
+    import pyspark.errors.utils as pyspark_errors
+
+    if hasattr(pyspark_errors, "is_debugging_enabled"):
+        assert pyspark_errors.is_debugging_enabled() is False
+
+
 def test_local_sessions_compile_huge_generated_methods() -> None:
     conf = local_session_conf(LocalSessionSettings(jars=[]))
     assert conf["spark.sql.codegen.hugeMethodLimit"] == "8000"
