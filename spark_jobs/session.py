@@ -47,7 +47,8 @@ PRODUCT_RUNTIME_CONF: dict[str, str] = {
 #: call site of every DataFrame function call for Spark's error context (four JVM round trips
 #: per ``F.col``); a 115-step real recipe over 120 columns spent 35 of its 44 s of compiling
 #: there. The engine's errors name the recipe's line and column instead. Read by pyspark once,
-#: at its first function call with a session (Spark 3.5 has no such setting: ignored).
+#: at its first function call with a session (Spark 3.5 has no such setting: ignored); a
+#: context's setting, so only a session's builder can set it.
 PYSPARK_CLIENT_CONF: dict[str, str] = {
     "spark.python.sql.dataFrameDebugging.enabled": "false",
 }
@@ -514,12 +515,13 @@ def get_submitted_session(
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     # a static setting: only the builder can set it (spark.conf.set would fail on any cluster)
     builder = SparkSession.builder.appName(app_name).config("spark.ui.showConsoleProgress", "false")
-    for key, value in (extra_conf or {}).items():
+    # pyspark's own settings are fixed once the context exists (spark.conf.set refuses them)
+    for key, value in {**PYSPARK_CLIENT_CONF, **(extra_conf or {})}.items():
         builder = builder.config(key, value)
     if hive:
         builder = builder.enableHiveSupport()
     spark = builder.getOrCreate()
-    for key, value in {**PRODUCT_RUNTIME_CONF, **PYSPARK_CLIENT_CONF}.items():
+    for key, value in PRODUCT_RUNTIME_CONF.items():
         spark.conf.set(key, value)
     for key, value in codegen_defaults_for(spark.sparkContext.getConf()).items():
         spark.conf.set(key, value)
