@@ -499,8 +499,9 @@ def _rounded(spark: SparkSession, values: list[str | None], calls: list[str]) ->
 
 
 def test_round_beyond_the_fast_width_and_missing_values(spark: SparkSession) -> None:
-    """Values past 10^15 take the wider decimal form, past 10^19 the double itself; halves of
-    negative values still go toward +infinity at negative digits; missing stays missing."""
+    """Values past 10^15 stay in the decimal form (15 places below 10^22), rounding finer than 14
+    places past 10^19 takes the double itself (3.0e19 at 16 digits); halves of negative values
+    still go toward +infinity at negative digits; missing stays missing."""
     values = ["1234567890123456.5", "-12345678901234567", "3.0e19", "-25", "-35", None, "abc"]
     got = _rounded(spark, values, ["ROUND(x, 2)", "ROUND(x, -1)", "ROUND(x, 16)"])
     assert got[0] == (1234567890123456.5, 1234567890123460, 1234567890123456.5)
@@ -523,7 +524,7 @@ def test_round_keeps_the_fifteenth_place_of_the_sum(spark: SparkSession) -> None
     ]
 
 
-def test_round_and_integer_modulo_evaluate_their_argument_once(spark: SparkSession) -> None:
+def test_round_names_its_argument_twice_and_modulo_once(spark: SparkSession) -> None:
     """A filter pushed below ROUND repeats ROUND's expression for every row (Spark shares no
     subexpression inside a filter), so ROUND names its argument twice (its decimal form, and the
     double past that form's range), and ``%`` on an Integer column checks nothing it already
